@@ -1,0 +1,60 @@
+"""Calls to the services' internal HTTP APIs: correlation id forwarded, outages answered with 503."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from helpdesk.runtime.logs import correlation_id
+from helpdesk.runtime.web import CORRELATION_HEADER, ApiError
+
+
+class ServiceClient:
+    def __init__(self, name: str, http: httpx.AsyncClient) -> None:
+        self.name = name
+        self.http = http
+
+    async def get(self, path: str, **params: Any) -> Any:
+        return await self._call("GET", path, params={k: v for k, v in params.items() if v is not None})
+
+    async def post_stream(self, path: str, body: AsyncIterator[bytes], content_type: str) -> Any:
+        return await self._call("POST", path, content=body, headers={"content-type": content_type},
+                                timeout=None)
+
+    async def ready(self) -> bool:
+        try:
+            response = await self.http.get("/readyz", timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    async def _call(self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+                    ) -> Any:
+        headers = {**(headers or {}), CORRELATION_HEADER: correlation_id.get()}
+        try:
+            response = await self.http.request(method, path, headers=headers, **kwargs)
+        except httpx.HTTPError as error:
+            raise ApiError(503, "service_unavailable",
+                           f"The {self.name} service is not reachable right now. Please try again shortly.",
+                           headers={"Retry-After": "5"}) from error
+        if response.status_code >= 500:
+            raise ApiError(503, "service_unavailable",
+                           f"The {self.name} service cannot answer right now. Please try again shortly.",
+                           headers={"Retry-After": "5"})
+        body = response.json()
+        if response.status_code >= 400:
+            detail = body.get("error", {}) if isinstance(body, dict) else {}
+            raise ApiError(response.status_code, detail.get("code", "error"), detail.get("message", "Request failed."))
+        return body
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+
+@dataclass(frozen=True)
+class Services:
+    identity: ServiceClient
+    search: ServiceClient

@@ -1,0 +1,1 @@
+"""The public REST API, one module per area; each module exposes `router`."""

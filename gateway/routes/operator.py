@@ -1,0 +1,20 @@
+"""What the platform's operators do: import data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from gateway.auth import Operator
+from gateway.deps import ServicesDep
+
+router = APIRouter(prefix="/api/v1/operator", tags=["operator"])
+
+
+@router.post("/import", summary="Upsert partners, orgs, users, devices and orders from NDJSON, one record a line.")
+async def import_records(request: Request, operator: Operator, services: ServicesDep) -> dict[str, Any]:
+    result: dict[str, Any] = await services.identity.post_stream(
+        "/internal/import", request.stream(), "application/x-ndjson"
+    )
+    return result

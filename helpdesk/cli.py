@@ -1,0 +1,110 @@
+"""The `helpdesk` command: run the product, one service, or the local infrastructure."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from helpdesk.runtime import logs
+
+cli = typer.Typer(help="Partner Help Desk.", no_args_is_help=True, add_completion=False)
+infra = typer.Typer(help="The local Kafka broker and FerretDB server (deploy/local).", no_args_is_help=True)
+contracts_cli = typer.Typer(help="The event contracts' JSON Schemas.", no_args_is_help=True)
+cli.add_typer(infra, name="infra")
+cli.add_typer(contracts_cli, name="contracts")
+
+ROOT = Path(__file__).resolve().parent.parent
+INFRA_SCRIPT = ROOT / "deploy" / "local" / "infra.sh"
+
+
+@cli.command()
+def up(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the web UI and API.")] = 8000,
+    seed: Annotated[bool, typer.Option(help="Load the demo dataset.")] = True,
+) -> None:
+    """Run everything in one process, in memory, with demo data (for trying and developing)."""
+    from helpdesk import embedded
+    from services.identity.demo import DEMO_LOGINS
+
+    logs.configure("embedded")
+    product = embedded.build(seed=seed)
+    typer.echo("Partner Help Desk, embedded mode: one process, data in memory, lost at exit. Not for production.")
+    typer.echo(f"Open http://{host}:{port}/  API: http://{host}:{port}/docs")
+    if seed:
+        typer.echo("Demo logins (any e-mail of an existing user works with POST /api/v1/auth/demo-login):")
+        for role, email in DEMO_LOGINS.items():
+            typer.echo(f"  {role:<18} {email}")
+    uvicorn.run(product.app, host=host, port=port, log_config=None)
+
+
+@cli.command()
+def serve(service: Annotated[str, typer.Argument(help="gateway, identity, search, email or access")]) -> None:
+    """Run one service on Kafka and MongoDB, configured by its environment variables."""
+    from helpdesk import distributed
+
+    if service not in distributed.SETTINGS:
+        raise typer.BadParameter(f"choose one of {', '.join(distributed.SETTINGS)}")
+    settings = distributed.settings_for(service)  # type: ignore[arg-type]
+    logs.configure(service, settings.log_level)
+    app = distributed.build(service, settings)  # type: ignore[arg-type]
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+
+
+def _infra(action: str) -> None:
+    result = subprocess.run(["bash", str(INFRA_SCRIPT), action], env=os.environ.copy(), check=False)
+    raise typer.Exit(result.returncode)
+
+
+@infra.command("up")
+def infra_up() -> None:
+    """Fetch, build and start Kafka and FerretDB on loopback, then wait until both are healthy."""
+    _infra("up")
+
+
+@infra.command("down")
+def infra_down() -> None:
+    """Stop Kafka and FerretDB."""
+    _infra("down")
+
+
+@infra.command("status")
+def infra_status() -> None:
+    """Say whether Kafka and FerretDB are running and healthy."""
+    _infra("status")
+
+
+@contracts_cli.command("write")
+def contracts_write() -> None:
+    """Write the current JSON Schema of every event to contracts/schemas/ (after a compatible change)."""
+    from contracts.compat import write_schemas
+
+    for path in write_schemas():
+        typer.echo(path.relative_to(ROOT))
+
+
+@contracts_cli.command("check")
+def contracts_check() -> None:
+    """Fail when an event changed in a way that breaks consumers of its stored schema."""
+    from contracts.compat import breaking_changes, current_schemas, stored_schemas
+
+    stored, current = stored_schemas(), current_schemas()
+    problems = [f"{name}: removed" for name in stored if name not in current]
+    problems += [f"{name}: {p}" for name in stored if name in current
+                 for p in breaking_changes(stored[name], current[name])]
+    for problem in problems:
+        typer.echo(problem, err=True)
+    raise typer.Exit(1 if problems else 0)
+
+
+def main() -> None:
+    cli(prog_name="helpdesk")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Versioned documents with an outbox: the storage shape every service's store is built on.
+
+A document is saved together with the events that announce the change, in one single-document write
+(FerretDB has no transactions), so a write and its events can never diverge; the outbox relay publishes
+the events later and removes them. Two implementations: in memory, and MongoDB through PyMongo's async API.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from contracts import Event
+
+Doc = dict[str, Any]
+OUTBOX = "_outbox"
+
+
+class VersionConflict(Exception):
+    """Someone else changed the document since it was read: read it again and retry."""
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    collection: str
+    doc_id: str
+    body: Doc
+
+
+class Documents(Protocol):
+    """One collection of documents keyed by `_id`, each with an integer `version`."""
+
+    name: str
+
+    async def get(self, doc_id: str) -> Doc | None: ...
+    async def save(self, doc: Doc, *, expected_version: int | None, events: Sequence[Event] = ()) -> None: ...
+    async def find(self, where: Mapping[str, Any], limit: int = 1000) -> list[Doc]: ...
+    async def pending(self, limit: int) -> list[PendingEvent]: ...
+    async def mark_published(self, doc_id: str, event_id: str) -> None: ...
+    async def count(self) -> int: ...
+
+
+def _public(doc: Doc) -> Doc:
+    return {k: v for k, v in doc.items() if k != OUTBOX}
+
+
+def _matches(doc: Doc, where: Mapping[str, Any]) -> bool:
+    for key, wanted in where.items():
+        value = doc.get(key)
+        if isinstance(value, list) and not isinstance(wanted, list):
+            if wanted not in value:
+                return False
+        elif value != wanted:
+            return False
+    return True
+
+
+class MemoryDocuments:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._docs: dict[str, Doc] = {}
+
+    async def get(self, doc_id: str) -> Doc | None:
+        doc = self._docs.get(doc_id)
+        return copy.deepcopy(_public(doc)) if doc is not None else None
+
+    async def save(self, doc: Doc, *, expected_version: int | None, events: Sequence[Event] = ()) -> None:
+        current = self._docs.get(doc["_id"])
+        if expected_version is None and current is not None:
+            raise VersionConflict(doc["_id"])
+        if expected_version is not None and (current is None or current.get("version") != expected_version):
+            raise VersionConflict(doc["_id"])
+        outbox = list(current.get(OUTBOX, [])) if current else []
+        outbox += [event.model_dump(mode="json") for event in events]
+        self._docs[doc["_id"]] = {**copy.deepcopy(doc), OUTBOX: outbox}
+
+    async def find(self, where: Mapping[str, Any], limit: int = 1000) -> list[Doc]:
+        found = [copy.deepcopy(_public(d)) for d in self._docs.values() if _matches(d, where)]
+        return found[:limit]
+
+    async def pending(self, limit: int) -> list[PendingEvent]:
+        items = [
+            PendingEvent(self.name, doc_id, body)
+            for doc_id, doc in self._docs.items()
+            for body in doc.get(OUTBOX, [])
+        ]
+        return items[:limit]
+
+    async def mark_published(self, doc_id: str, event_id: str) -> None:
+        doc = self._docs.get(doc_id)
+        if doc is not None:
+            doc[OUTBOX] = [e for e in doc.get(OUTBOX, []) if e["event_id"] != event_id]
+
+    async def count(self) -> int:
+        return len(self._docs)
+
+
+class MongoDocuments:
+    def __init__(self, db: AsyncDatabase[Doc], name: str, indexes: Sequence[str] = ()) -> None:
+        self.name = name
+        self._collection = db[name]
+        self._indexes = indexes
+
+    async def create_indexes(self) -> None:
+        for field in (*self._indexes, f"{OUTBOX}.event_id"):
+            await self._collection.create_index([(field, ASCENDING)])
+
+    async def get(self, doc_id: str) -> Doc | None:
+        return await self._collection.find_one({"_id": doc_id}, {OUTBOX: 0})
+
+    async def save(self, doc: Doc, *, expected_version: int | None, events: Sequence[Event] = ()) -> None:
+        bodies = [event.model_dump(mode="json") for event in events]
+        if expected_version is None:
+            try:
+                await self._collection.insert_one({**doc, OUTBOX: bodies})
+            except DuplicateKeyError as error:
+                raise VersionConflict(doc["_id"]) from error
+            return
+        fields = {k: v for k, v in doc.items() if k != "_id"}
+        result = await self._collection.update_one(
+            {"_id": doc["_id"], "version": expected_version},
+            {"$set": fields, "$push": {OUTBOX: {"$each": bodies}}},
+        )
+        if result.matched_count == 0:
+            raise VersionConflict(doc["_id"])
+
+    async def find(self, where: Mapping[str, Any], limit: int = 1000) -> list[Doc]:
+        cursor = self._collection.find(dict(where), {OUTBOX: 0}).limit(limit)
+        return [doc async for doc in cursor]
+
+    async def pending(self, limit: int) -> list[PendingEvent]:
+        cursor = self._collection.find({f"{OUTBOX}.event_id": {"$exists": True}}, {OUTBOX: 1}).limit(limit)
+        return [
+            PendingEvent(self.name, doc["_id"], body)
+            async for doc in cursor
+            for body in doc.get(OUTBOX, [])
+        ]
+
+    async def mark_published(self, doc_id: str, event_id: str) -> None:
+        await self._collection.update_one({"_id": doc_id}, {"$pull": {OUTBOX: {"event_id": event_id}}})
+
+    async def count(self) -> int:
+        return await self._collection.count_documents({})

@@ -1,0 +1,108 @@
+"""The bus on Apache Kafka through FastStream: idempotent producer with acks=all, offsets committed only
+after the handler succeeded, a dead-letter topic per consumer group for messages that keep failing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+
+from contracts import Event
+from helpdesk.runtime.bus import DeliveryFailed, Subscription, deliver
+
+log = logging.getLogger(__name__)
+
+
+def dead_letter_topic(group: str) -> str:
+    return f"dlq.{group}"
+
+
+class KafkaBus:
+    def __init__(self, bootstrap: str, *, client_id: str, topic_prefix: str = "", attempts: int = 3) -> None:
+        self.prefix = topic_prefix
+        self.attempts = attempts
+        self.broker = KafkaBroker(
+            bootstrap,
+            acks="all",
+            enable_idempotence=True,
+            client_id=client_id,
+            request_timeout_ms=10_000,
+            logger=logging.getLogger("faststream"),
+        )
+        self._connected = asyncio.Event()
+        self._connector: asyncio.Task[None] | None = None
+
+    def topic(self, name: str) -> str:
+        return self.prefix + name
+
+    def subscribe(self, subscription: Subscription) -> None:
+        @self.broker.subscriber(
+            *(self.topic(t) for t in subscription.topics),
+            group_id=self.topic(subscription.group),
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,  # a failure to dead-letter re-reads the message
+        )
+        async def on_message(message: KafkaMessage) -> None:
+            try:
+                await deliver(subscription, message.body, self.attempts)
+            except DeliveryFailed as error:
+                await self._dead_letter(subscription.group, message, str(error))
+
+    async def _dead_letter(self, group: str, message: KafkaMessage, error: str) -> None:
+        raw = message.raw_message
+        headers = {
+            "error": error[:1000],
+            "original_topic": str(getattr(raw, "topic", "")),
+            "original_partition": str(getattr(raw, "partition", "")),
+            "original_offset": str(getattr(raw, "offset", "")),
+        }
+        key = getattr(raw, "key", None)
+        await self.broker.publish(
+            message.body, self.topic(dead_letter_topic(group)), key=key, headers=headers
+        )
+        log.error("dead-lettered", extra={"group": group, **headers})
+
+    async def publish(self, event: Event) -> None:
+        if not self._connected.is_set():
+            raise ConnectionError("Kafka is not connected")
+        await self.broker.publish(
+            event.to_json(),
+            self.topic(event.TOPIC),
+            key=event.key().encode(),
+            headers={"event_type": event.event_type, "correlation_id": event.correlation_id},
+        )
+
+    async def start(self) -> None:
+        """Connect in the background, retrying, so a process starts (and says it is not ready) without Kafka."""
+        self._connector = asyncio.create_task(self._connect())
+
+    async def _connect(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await self.broker.start()
+                self._connected.set()
+                log.info("connected to Kafka")
+                return
+            except Exception as error:  # broker unreachable: keep trying, readiness says 503 meanwhile
+                log.warning("Kafka unavailable, retrying", extra={"error": repr(error)})
+                with contextlib.suppress(Exception):
+                    await self.broker.stop()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def stop(self) -> None:
+        if self._connector is not None:
+            self._connector.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connector
+        await self.broker.stop()
+        self._connected.clear()
+
+    async def ready(self) -> bool:
+        if not self._connected.is_set():
+            return False
+        return bool(await self.broker.ping(timeout=2.0))

@@ -1,0 +1,46 @@
+"""Structured JSON logs that carry the correlation id of the request or event being handled."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from contextvars import ContextVar
+
+from pythonjsonlogger.json import JsonFormatter
+
+correlation_id: ContextVar[str] = ContextVar("correlation_id", default="")
+
+
+def current_correlation_id() -> str:
+    """The correlation id in scope, or a new one when nothing set it (a background job, a script)."""
+    return correlation_id.get() or str(uuid.uuid4())
+
+
+class _CorrelationFilter(logging.Filter):
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.correlation_id = correlation_id.get()
+        record.service = self.service
+        return True
+
+
+def configure(service: str, level: str = "INFO") -> None:
+    """Send every log line to stderr as one JSON object with the service name and correlation id."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter(
+            "{asctime}{levelname}{name}{message}{service}{correlation_id}",
+            style="{",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    )
+    handler.addFilter(_CorrelationFilter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("aiokafka", "pymongo", "faststream", "httpx", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -1,0 +1,141 @@
+"""HTTP basics every process shares: one error shape, correlation ids, health and readiness probes."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pymongo.errors import PyMongoError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from helpdesk.runtime.logs import correlation_id
+
+log = logging.getLogger(__name__)
+
+CORRELATION_HEADER = "X-Correlation-ID"
+Check = Callable[[], Awaitable[bool]]
+
+_STATUS_CODES = {
+    400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 410: "gone", 413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_input",
+    423: "locked", 429: "rate_limited", 503: "service_unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error a caller can understand: answered as {"error": {"code", "message"}} with its status."""
+
+    def __init__(self, status: int, code: str, message: str, *, headers: Mapping[str, str] | None = None,
+                 **details: Any) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.headers = dict(headers or {})
+        self.details = details
+
+
+def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None,
+                   **details: Any) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **details}}, status, headers=headers)
+
+
+def _validation_message(error: RequestValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path"))
+        parts.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
+    return "The request is not valid: " + "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def on_api_error(request: Request, error: ApiError) -> JSONResponse:
+        return error_response(error.status, error.code, error.message, error.headers, **error.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        return error_response(422, "invalid_input", _validation_message(error))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(error.status_code, "error")
+        message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
+        if error.status_code == 404 and message == "Not Found":
+            message = "Nothing was found at this address."
+        return error_response(error.status_code, code, message, getattr(error, "headers", None))
+
+    @app.exception_handler(PyMongoError)
+    async def on_store_down(request: Request, error: PyMongoError) -> JSONResponse:
+        log.error("storage unavailable", extra={"error": repr(error)})
+        return error_response(503, "service_unavailable",
+                              "The data store is not reachable right now. Please try again shortly.",
+                              {"Retry-After": "5"})
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return error_response(503, "service_unavailable",
+                              "Something went wrong on our side. Please try again shortly.", {"Retry-After": "5"})
+
+
+def install_correlation(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def carry_correlation_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]
+                                   ) -> Response:
+        value = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+        token = correlation_id.set(value[:128])
+        try:
+            response = await call_next(request)
+        finally:
+            correlation_id.reset(token)
+        response.headers[CORRELATION_HEADER] = value[:128]
+        return response
+
+
+def health_router(checks: Mapping[str, Check]) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="The process is alive.")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="The process can serve: its store and bus are reachable.")
+    async def readyz() -> JSONResponse:
+        results = {}
+        for name, check in checks.items():
+            try:
+                results[name] = await check()
+            except Exception:
+                results[name] = False
+        ready = all(results.values())
+        return JSONResponse({"status": "ready" if ready else "not_ready", "checks": results},
+                            200 if ready else 503)
+
+    return router
+
+
+def create_app(title: str, checks: Mapping[str, Check], **kwargs: Any) -> FastAPI:
+    app = FastAPI(title=title, **kwargs)
+    install_error_handlers(app)
+    install_correlation(app)
+    app.include_router(health_router(checks))
+    return app
+
+
+def run_around(app: FastAPI, start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]]) -> None:
+    """Start and stop the process's background work with the HTTP server."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await start()
+        try:
+            yield
+        finally:
+            await stop()
+
+    app.router.lifespan_context = lifespan

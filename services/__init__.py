@@ -1,0 +1,1 @@
+"""The Help Desk's services; none imports another, they share only `contracts`."""

@@ -1,0 +1,1 @@
+"""Identity: partners, customer orgs, users, devices, orders and roles, and the events that carry them."""

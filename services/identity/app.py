@@ -1,0 +1,29 @@
+"""Identity's composition root: wire the store, the outbox relay and the HTTP API; connect nothing here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from helpdesk.runtime.bus import Bus
+from helpdesk.runtime.outbox import OutboxRelay
+from helpdesk.runtime.service import Service
+from helpdesk.runtime.web import Check, create_app
+from services.identity import api, demo, handlers
+from services.identity.config import IdentitySettings
+from services.identity.store import IdentityStore
+
+
+def build(settings: IdentitySettings, store: IdentityStore, bus: Bus, checks: dict[str, Check]) -> Service:
+    relay = OutboxRelay(list(store.collections.values()), bus)
+    app = create_app("Help Desk identity service", checks)
+    app.include_router(api.router(store, relay))
+
+    async def seed() -> None:
+        if settings.seed == "demo":
+            await handlers.import_records(_once(demo.ndjson()), store)
+
+    return Service("identity", app, relay=relay, on_start=[store.create_indexes, seed])
+
+
+async def _once(body: bytes) -> AsyncIterator[bytes]:
+    yield body

@@ -1,0 +1,15 @@
+"""Identity's settings, from IDENTITY_* environment variables."""
+
+from typing import Literal
+
+from pydantic_settings import SettingsConfigDict
+
+from helpdesk.runtime.settings import CommonSettings
+
+
+class IdentitySettings(CommonSettings):
+    model_config = SettingsConfigDict(env_prefix="IDENTITY_", extra="ignore")
+
+    port: int = 8001
+    mongo_database: str = "identity"
+    seed: Literal["none", "demo"] = "none"

@@ -1,0 +1,72 @@
+"""Identity's storage: one versioned collection per entity kind, each write carrying its events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from contracts import Event
+from contracts.identity import Device, Order, Org, Partner, User
+from helpdesk.runtime.documents import Documents, MemoryDocuments, MongoDocuments
+
+Entity = TypeVar("Entity", Partner, Org, User, Device, Order)
+
+_INDEXES: dict[str, tuple[str, ...]] = {
+    "partners": (), "orgs": ("partner_id",), "users": ("org_id", "email_key"), "devices": ("org_id",),
+    "orders": ("org_id",),
+}
+
+
+def _doc_id(entity: Partner | Org | User | Device | Order) -> str:
+    return entity.number if isinstance(entity, Order) else entity.id
+
+
+def _to_doc(entity: Partner | Org | User | Device | Order) -> dict[str, Any]:
+    doc: dict[str, Any] = {"_id": _doc_id(entity), **entity.model_dump(mode="json")}
+    if isinstance(entity, User):
+        doc["email_key"] = entity.email.lower()
+    return doc
+
+
+class IdentityStore:
+    """Typed access to identity's collections; the same code over memory or MongoDB documents."""
+
+    def __init__(self, collections: dict[str, Documents]) -> None:
+        self.collections = collections
+
+    @classmethod
+    def memory(cls) -> IdentityStore:
+        return cls({name: MemoryDocuments(name) for name in _INDEXES})
+
+    @classmethod
+    def mongo(cls, db: AsyncDatabase[dict[str, Any]]) -> IdentityStore:
+        return cls({name: MongoDocuments(db, name, indexes) for name, indexes in _INDEXES.items()})
+
+    async def create_indexes(self) -> None:
+        for collection in self.collections.values():
+            if isinstance(collection, MongoDocuments):
+                await collection.create_indexes()
+
+    async def get(self, kind: type[Entity], entity_id: str) -> Entity | None:
+        doc = await self.collections[_collection(kind)].get(entity_id)
+        return kind.model_validate(doc) if doc is not None else None
+
+    async def save(self, entity: Entity, previous_version: int | None, events: Sequence[Event]) -> None:
+        await self.collections[_collection(type(entity))].save(
+            _to_doc(entity), expected_version=previous_version, events=events
+        )
+
+    async def user_by_email(self, email: str) -> User | None:
+        found = await self.collections["users"].find({"email_key": email.strip().lower()}, limit=1)
+        return User.model_validate(found[0]) if found else None
+
+
+_COLLECTIONS: dict[type[Any], str] = {
+    Partner: "partners", Org: "orgs", User: "users", Device: "devices", Order: "orders",
+}
+
+
+def _collection(kind: type[Any]) -> str:
+    return _COLLECTIONS[kind]

@@ -1,0 +1,1 @@
+"""Search: the read model behind the one search bar, rebuilt from identity's events."""

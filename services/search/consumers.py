@@ -1,0 +1,18 @@
+"""Search's subscriptions: identity's state events feed the read model."""
+
+from __future__ import annotations
+
+from contracts import Event
+from contracts.identity import DeviceUpserted, OrderPlaced, OrgUpserted, UserUpserted
+from helpdesk.runtime.bus import Subscription
+from services.search import handlers
+from services.search.store import SearchStore
+
+TOPICS = tuple(dict.fromkeys(e.TOPIC for e in (OrgUpserted, UserUpserted, DeviceUpserted, OrderPlaced)))
+
+
+def subscriptions(store: SearchStore) -> list[Subscription]:
+    async def on_identity_event(event: Event) -> None:
+        await handlers.index(event, store)
+
+    return [Subscription("search", TOPICS, on_identity_event)]
