@@ -66,7 +66,7 @@ def breaking_changes(old: Schema, new: Schema) -> list[str]:
 def _compare(old: Schema, new: Schema, old_root: Schema, new_root: Schema, path: str, out: list[str]) -> None:
     old_types, new_types = _types(old, old_root), _types(new, new_root)
     if old_types != new_types:
-        out.append(f"{path or '<root>'}: type changed from {sorted(old_types)} to {sorted(new_types)}")
+        out.append(f"{path.rstrip('.') or '<root>'}: type changed from {sorted(old_types)} to {sorted(new_types)}")
         return
     for old_child, new_child in zip(_children(old, old_root), _children(new, new_root), strict=False):
         old_props, new_props = old_child.get("properties", {}), new_child.get("properties", {})

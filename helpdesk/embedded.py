@@ -43,6 +43,13 @@ class Embedded:
         for service in self.services.values():
             await service.prepared.wait()
 
+    async def settle(self) -> None:
+        """Publish every pending event and wait until all consumers handled it (for tests and scripts)."""
+        for service in self.services.values():
+            if service.relay is not None:
+                await service.relay.run_once()
+        await self.bus.drain()
+
     async def stop(self) -> None:
         for service in self.services.values():
             await service.stop()

@@ -43,19 +43,25 @@ class ImportReport:
 
 
 async def ndjson_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[int, bytes]]:
-    """Numbered lines of an NDJSON stream, without ever holding more than one line in memory."""
-    buffer, number = b"", 0
+    """Numbered lines of an NDJSON stream, never holding more than one line (of at most 1 MiB) in memory.
+
+    A longer line is yielded once, cut at the limit, so it can be reported; the rest of it is skipped.
+    """
+    buffer, number, skipping = b"", 0, False
     async for chunk in chunks:
         buffer += chunk
         *lines, buffer = buffer.split(b"\n")
         for line in lines:
             number += 1
+            if skipping:
+                skipping = False
+                continue
             yield number, line
         if len(buffer) > MAX_LINE_BYTES:
-            number += 1
-            yield number, buffer
-            buffer = b""
-    if buffer.strip():
+            if not skipping:
+                yield number + 1, buffer
+            skipping, buffer = True, b""
+    if buffer.strip() and not skipping:
         yield number + 1, buffer
 
 

@@ -1,0 +1,114 @@
+"""Every event keeps its shape for the consumers of its current version."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from contracts import decode, event_types
+from contracts.compat import breaking_changes, current_schemas, stored_schemas
+from contracts.identity import User, UserUpserted
+
+pytestmark = pytest.mark.unit
+
+
+def test_every_event_has_a_topic_and_a_past_tense_name() -> None:
+    for name, cls in event_types().items():
+        assert cls.TOPIC.count(".") == 1, name
+        assert name.endswith(("ed", "Placed", "Sent")), name
+
+
+def test_an_event_survives_the_wire_and_is_keyed_by_its_entity() -> None:
+    user = User(id="u1", org_id="o1", email="a@b.example", first_name="Ana", last_name="Bé", version=3)
+    event = UserUpserted(user=user, partner_id="p1", correlation_id="c1")
+
+    again = decode(event.to_json())
+
+    assert again == event
+    assert again.event_type == "UserUpserted"
+    assert event.key() == "u1"
+
+
+def test_a_consumer_ignores_fields_it_does_not_know() -> None:
+    user = User(id="u1", org_id="o1", email="a@b.example", first_name="A", last_name="B", version=1)
+    body = UserUpserted(user=user).model_dump(mode="json")
+    body["added_later"] = {"anything": 1}
+    body["user"]["also_new"] = True
+
+    assert decode(body).key() == "u1"
+
+
+def test_an_unknown_event_type_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown event type"):
+        decode(b'{"event_type": "SomethingElse"}')
+
+
+def test_stored_schemas_match_the_code() -> None:
+    stored, current = stored_schemas(), current_schemas()
+    assert sorted(stored) == sorted(current), "run `helpdesk contracts write` and commit contracts/schemas"
+    for name in current:
+        assert stored[name] == current[name], f"{name} changed: run `helpdesk contracts write` if compatible"
+
+
+def test_no_event_breaks_a_consumer_of_its_stored_schema() -> None:
+    stored, current = stored_schemas(), current_schemas()
+    problems = {name: breaking_changes(stored[name], current[name]) for name in stored}
+    assert problems == {name: [] for name in stored}
+
+
+@pytest.fixture
+def user_schema() -> dict[str, object]:
+    return UserUpserted.model_json_schema()
+
+
+def _user_props(schema: dict[str, object]) -> dict[str, dict[str, object]]:
+    return schema["$defs"]["User"]["properties"]  # type: ignore[index, no-any-return]
+
+
+def test_removing_a_field_is_breaking(user_schema: dict[str, object]) -> None:
+    changed = copy.deepcopy(user_schema)
+    del _user_props(changed)["email"]
+
+    assert breaking_changes(user_schema, changed) == ["user.email: removed or renamed"]
+
+
+def test_renaming_a_field_is_breaking(user_schema: dict[str, object]) -> None:
+    changed = copy.deepcopy(user_schema)
+    props = _user_props(changed)
+    props["mail"] = props.pop("email")
+
+    assert "user.email: removed or renamed" in breaking_changes(user_schema, changed)
+
+
+def test_changing_a_type_is_breaking(user_schema: dict[str, object]) -> None:
+    changed = copy.deepcopy(user_schema)
+    _user_props(changed)["version"] = {"type": "string"}
+
+    assert breaking_changes(user_schema, changed) == [
+        "user.version: type changed from ['integer'] to ['string']"
+    ]
+
+
+def test_a_new_required_field_is_breaking(user_schema: dict[str, object]) -> None:
+    changed = copy.deepcopy(user_schema)
+    changed["properties"]["tenant"] = {"type": "string"}  # type: ignore[index]
+    changed["required"] = [*changed["required"], "tenant"]  # type: ignore[misc]
+
+    assert breaking_changes(user_schema, changed) == ["tenant: new required field"]
+
+
+def test_a_new_optional_field_is_compatible(user_schema: dict[str, object]) -> None:
+    changed = copy.deepcopy(user_schema)
+    _user_props(changed)["nickname"] = {"type": "string", "default": ""}
+
+    assert breaking_changes(user_schema, changed) == []
+
+
+def test_a_changed_item_type_inside_a_list_is_breaking(user_schema: dict[str, object]) -> None:
+    changed = copy.deepcopy(user_schema)
+    changed["$defs"]["PhoneNumber"]["properties"]["display"] = {"type": "integer"}  # type: ignore[index]
+
+    assert breaking_changes(user_schema, changed) == [
+        "user.phone_numbers.[].display: type changed from ['string'] to ['integer']"
+    ]
