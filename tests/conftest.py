@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
@@ -47,16 +49,22 @@ def mongo_url() -> str:
     return MONGO
 
 
-@pytest.fixture
-async def mongo_db(mongo_url: str) -> AsyncIterator[AsyncDatabase[dict[str, object]]]:
+@contextlib.asynccontextmanager
+async def scratch_database(mongo_url: str) -> AsyncIterator[AsyncDatabase[dict[str, Any]]]:
     """A database of its own for one test, dropped afterwards."""
-    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url, serverSelectionTimeoutMS=5000)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url, serverSelectionTimeoutMS=5000)
     name = f"test_{uuid.uuid4().hex[:12]}"
     try:
         yield client[name]
     finally:
         await client.drop_database(name)
         await client.close()
+
+
+@pytest.fixture
+async def mongo_db(mongo_url: str) -> AsyncIterator[AsyncDatabase[dict[str, Any]]]:
+    async with scratch_database(mongo_url) as db:
+        yield db
 
 
 @pytest.fixture

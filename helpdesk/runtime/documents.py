@@ -42,7 +42,7 @@ class Documents(Protocol):
     async def save(self, doc: Doc, *, expected_version: int | None, events: Sequence[Event] = ()) -> None: ...
     async def find(self, where: Mapping[str, Any], limit: int = 1000) -> list[Doc]: ...
     async def pending(self, limit: int) -> list[PendingEvent]: ...
-    async def mark_published(self, doc_id: str, event_id: str) -> None: ...
+    async def mark_published(self, item: PendingEvent) -> None: ...
     async def count(self) -> int: ...
 
 
@@ -92,10 +92,10 @@ class MemoryDocuments:
         ]
         return items[:limit]
 
-    async def mark_published(self, doc_id: str, event_id: str) -> None:
-        doc = self._docs.get(doc_id)
+    async def mark_published(self, item: PendingEvent) -> None:
+        doc = self._docs.get(item.doc_id)
         if doc is not None:
-            doc[OUTBOX] = [e for e in doc.get(OUTBOX, []) if e["event_id"] != event_id]
+            doc[OUTBOX] = [e for e in doc.get(OUTBOX, []) if e != item.body]
 
     async def count(self) -> int:
         return len(self._docs)
@@ -142,8 +142,9 @@ class MongoDocuments:
             for body in doc.get(OUTBOX, [])
         ]
 
-    async def mark_published(self, doc_id: str, event_id: str) -> None:
-        await self._collection.update_one({"_id": doc_id}, {"$pull": {OUTBOX: {"event_id": event_id}}})
+    async def mark_published(self, item: PendingEvent) -> None:
+        # The whole event as read back: FerretDB 1.24 pulls by equal value, not by a condition.
+        await self._collection.update_one({"_id": item.doc_id}, {"$pull": {OUTBOX: item.body}})
 
     async def count(self) -> int:
         return await self._collection.count_documents({})

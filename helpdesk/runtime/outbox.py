@@ -33,7 +33,7 @@ class OutboxRelay:
             while pending := await collection.pending(batch):
                 for item in pending:
                     await self.bus.publish(decode(item.body))
-                    await collection.mark_published(item.doc_id, item.body["event_id"])
+                    await collection.mark_published(item)
                     sent += 1
         return sent
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from typing import Any
+
 import pytest
+from pymongo.asynchronous.database import AsyncDatabase
+
+from tests.conftest import scratch_database
 
 ADAPTERS = [pytest.param("memory", marks=pytest.mark.unit), pytest.param("mongo", marks=pytest.mark.integration)]
 
@@ -10,3 +16,13 @@ ADAPTERS = [pytest.param("memory", marks=pytest.mark.unit), pytest.param("mongo"
 @pytest.fixture(params=ADAPTERS)
 def adapter(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture
+async def database(adapter: str, request: pytest.FixtureRequest) -> AsyncIterator[AsyncDatabase[dict[str, Any]] | None]:
+    """None for the in-memory adapter; a scratch database on FerretDB for the MongoDB one."""
+    if adapter == "memory":
+        yield None
+        return
+    async with scratch_database(request.getfixturevalue("mongo_url")) as db:
+        yield db

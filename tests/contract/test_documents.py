@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from pymongo.asynchronous.database import AsyncDatabase
 
 from helpdesk.runtime.documents import Documents, MemoryDocuments, MongoDocuments, VersionConflict
 from tests.factories import user_upserted
 
 
 @pytest.fixture
-async def docs(adapter: str, request: pytest.FixtureRequest) -> Documents:
-    if adapter == "memory":
+async def docs(database: AsyncDatabase[dict[str, Any]] | None) -> Documents:
+    if database is None:
         return MemoryDocuments("things")
-    mongo = MongoDocuments(request.getfixturevalue("mongo_db"), "things", indexes=("kind",))
+    mongo = MongoDocuments(database, "things", indexes=("kind",))
     await mongo.create_indexes()
     return mongo
 
@@ -52,9 +55,9 @@ async def test_events_stay_pending_in_order_until_marked_published(docs: Documen
     assert [p.body["event_id"] for p in pending] == [first.event_id, second.event_id]
     assert {(p.collection, p.doc_id) for p in pending} == {("things", "u1")}
 
-    await docs.mark_published("u1", first.event_id)
+    await docs.mark_published(pending[0])
     assert [p.body["event_id"] for p in await docs.pending(10)] == [second.event_id]
-    await docs.mark_published("u1", second.event_id)
+    await docs.mark_published(pending[1])
     assert await docs.pending(10) == []
 
 

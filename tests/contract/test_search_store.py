@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
+from pymongo.asynchronous.database import AsyncDatabase
 
 from services.search.domain import Entry
 from services.search.store import MemorySearchStore, MongoSearchStore, SearchStore
 
 
 @pytest.fixture
-async def store(adapter: str, request: pytest.FixtureRequest) -> SearchStore:
-    if adapter == "memory":
+async def store(database: AsyncDatabase[dict[str, Any]] | None) -> SearchStore:
+    if database is None:
         return MemorySearchStore()
-    mongo = MongoSearchStore(request.getfixturevalue("mongo_db"))
+    mongo = MongoSearchStore(database)
     await mongo.create_indexes()
     return mongo
 

@@ -1,0 +1,94 @@
+"""Start the gateway and every service as their own processes, on the real Kafka and FerretDB."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+SERVICES = ("identity", "search", "email", "access", "gateway")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Cluster:
+    kafka: str
+    mongo: str
+    run_id: str
+    logs: Path
+    ports: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def env(self, name: str) -> dict[str, str]:
+        prefix = name.upper()
+        env = {
+            **os.environ,
+            f"{prefix}_PORT": str(self.ports[name]),
+            f"{prefix}_KAFKA_BOOTSTRAP": self.kafka,
+            f"{prefix}_MONGO_URL": self.mongo,
+            f"{prefix}_MONGO_DATABASE": f"{name}_{self.run_id}",
+            f"{prefix}_TOPIC_PREFIX": f"t{self.run_id}.",
+        }
+        if name == "identity":
+            env["IDENTITY_SEED"] = "demo"
+        if name == "gateway":
+            env.update({f"GATEWAY_{s.upper()}_URL": self.url(s) for s in SERVICES if s != "gateway"})
+        return env
+
+    def start(self, name: str) -> None:
+        self.ports.setdefault(name, free_port())
+        log = (self.logs / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", "helpdesk.cli", "serve", name], env=self.env(name), stdout=log, stderr=log
+        )
+
+    def start_all(self) -> None:
+        for name in SERVICES:
+            self.ports[name] = free_port()
+        for name in SERVICES:
+            self.start(name)
+
+    def wait_ready(self, names: tuple[str, ...] = SERVICES, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        for name in names:
+            while True:
+                try:
+                    if httpx.get(f"{self.url(name)}/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if self.processes[name].poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"{name} did not become ready:\n{self.log_tail(name)}")
+                time.sleep(0.2)
+
+    def stop(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.logs / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
