@@ -6,6 +6,7 @@ import logging
 import sys
 import uuid
 from contextvars import ContextVar
+from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -25,17 +26,19 @@ class _CorrelationFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.correlation_id = correlation_id.get()
         record.service = self.service
+        record.__dict__.pop("color_message", None)
         return True
 
 
-def configure(service: str, level: str = "INFO") -> None:
+def configure(service: str, level: str = "INFO", stream: TextIO = sys.stderr) -> None:
     """Send every log line to stderr as one JSON object with the service name and correlation id."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(
         JsonFormatter(
-            "{asctime}{levelname}{name}{message}{service}{correlation_id}",
+            "{levelname}{name}{message}{service}{correlation_id}",
             style="{",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            rename_fields={"levelname": "level", "name": "logger"},
+            timestamp="time",
         )
     )
     handler.addFilter(_CorrelationFilter(service))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from pymongo import MongoClient
 
+from tests.conftest import KAFKA, MONGO, require_infra
 from tests.e2e.processes import SERVICES, Cluster
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -19,16 +20,20 @@ LUCIA = {"type": "user", "id": "u-lucia", "org_id": "o-acme", "email": "lucia.ga
          "first_name": "Lucía", "last_name": "García", "phone_numbers": ["+34 912 345 678"]}
 
 
-@pytest.fixture
-def cluster(kafka_bootstrap: str, mongo_url: str, unique: str, tmp_path: Path) -> Iterator[Cluster]:
-    running = Cluster(kafka_bootstrap, mongo_url, unique, tmp_path)
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """One cluster for this module's tests: starting five processes takes seconds."""
+    require_infra("Kafka", KAFKA)
+    require_infra("FerretDB", MONGO.split("//", 1)[1].split("/", 1)[0])
+    unique = uuid.uuid4().hex[:10]
+    running = Cluster(KAFKA, MONGO, unique, tmp_path_factory.mktemp("cluster"))
     try:
         running.start_all()
         running.wait_ready()
         yield running
     finally:
         running.stop_all()
-        with MongoClient(mongo_url) as client:
+        with MongoClient(MONGO) as client:
             for name in SERVICES:
                 client.drop_database(f"{name}_{unique}")
 
@@ -69,3 +74,22 @@ def test_every_process_answers_its_health_probes(cluster: Cluster) -> None:
     for name in SERVICES:
         assert httpx.get(f"{cluster.url(name)}/healthz").json() == {"status": "ok"}
         assert httpx.get(f"{cluster.url(name)}/readyz").status_code == 200
+
+
+def test_a_stopped_service_answers_503_and_the_gateway_recovers_when_it_returns(cluster: Cluster) -> None:
+    with httpx.Client(base_url=cluster.url("gateway"), timeout=30) as client:
+        agent = login(client, "agent@northwind.example")
+        cluster.stop("search")
+
+        down = client.get("/api/v1/search", params={"q": "jane"}, headers=agent)
+        not_ready = client.get("/readyz")
+        cluster.start("search")
+        cluster.wait_ready(("search",))
+        back = search_until_found(client, agent, "jane")
+
+    assert down.status_code == 503
+    assert down.json()["error"]["code"] == "service_unavailable"
+    assert "search" in down.json()["error"]["message"]
+    assert down.headers["Retry-After"]
+    assert not_ready.status_code == 503
+    assert [hit["id"] for hit in back["users"]] == ["u-jane"]  # type: ignore[index]
