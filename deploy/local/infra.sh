@@ -1,0 +1,539 @@
+#!/usr/bin/env bash
+# Local development infrastructure without Docker:
+#   - Apache Kafka 4.x, single node in KRaft combined mode (broker+controller)
+#   - FerretDB 1.x (MongoDB wire protocol) on the embedded SQLite backend
+# Both listen on 127.0.0.1 only. Everything (jar/module caches, the FerretDB
+# binary, data, logs, pid files) lives under one directory, $HELPDESK_INFRA_DIR
+# (default: <repo root>/.infra). See deploy/local/README.md.
+#
+# Usage: deploy/local/infra.sh up|down|status|reset
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
+
+INFRA=${HELPDESK_INFRA_DIR:-$REPO_ROOT/.infra}
+HOST=127.0.0.1
+KAFKA_PORT=${KAFKA_PORT:-9092}
+KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
+MONGO_PORT=${MONGO_PORT:-27017}
+KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}
+FERRETDB_LOG_LEVEL=${FERRETDB_LOG_LEVEL:-WARN}
+START_TIMEOUT=${INFRA_START_TIMEOUT:-90}
+STOP_TIMEOUT=${INFRA_STOP_TIMEOUT:-30}
+PYTHON=${PYTHON:-python3}
+
+COMPONENTS=(kafka ferretdb)
+
+# ---------------------------------------------------------------- helpers --
+
+log() { printf 'infra: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+need() {
+    command -v "$1" >/dev/null 2>&1 || die "'$1' is required but not on PATH${2:+ ($2)}"
+}
+
+check_port_var() {
+    local name=$1 value=$2
+    if ! [[ $value =~ ^[0-9]+$ ]] || ((value < 1 || value > 65535)); then
+        die "$name must be a TCP port number, got '$value'"
+    fi
+}
+
+init_paths() {
+    mkdir -p "$INFRA"
+    INFRA=$(cd "$INFRA" && pwd)
+    LOGS=$INFRA/logs
+    RUN=$INFRA/run
+    KAFKA_HOME=$INFRA/kafka
+    KAFKA_LIBS=$KAFKA_HOME/libs
+    KAFKA_DATA=$KAFKA_HOME/data
+    KAFKA_CONF=$KAFKA_HOME/config/server.properties
+    FDB_HOME=$INFRA/ferretdb
+    FDB_BIN=$INFRA/bin/ferretdb
+    FDB_DATA=$FDB_HOME/data
+    FDB_STATE=$FDB_HOME/state
+    mkdir -p "$LOGS" "$RUN"
+}
+
+# Serialise mutating commands (up/down/reset) so concurrent callers do not
+# start two brokers. fd 9 is closed for the daemons (see launch()).
+take_lock() {
+    need flock "util-linux"
+    exec 9>"$RUN/infra.lock"
+    flock -w 900 9 || die "another infra.sh is still running (lock: $RUN/infra.lock)"
+}
+
+log_file() { printf '%s/%s.log' "$LOGS" "$1"; }
+pid_file() { printf '%s/%s.pid' "$RUN" "$1"; }
+ports_file() { printf '%s/%s.ports' "$RUN" "$1"; }
+
+# The ports a component is configured for by the current environment; saved
+# next to the pid file at start so a mismatch can be reported.
+ports_of() {
+    case $1 in
+        kafka) printf 'KAFKA_PORT=%s KAFKA_CONTROLLER_PORT=%s\n' "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" ;;
+        ferretdb) printf 'MONGO_PORT=%s\n' "$MONGO_PORT" ;;
+    esac
+}
+
+started_ports() { cat "$(ports_file "$1")" 2>/dev/null || true; }
+
+# Refuse to treat a component started with other port settings as "up".
+check_running_ports() {
+    local name=$1 have
+    have=$(started_ports "$name")
+    if [[ -n $have && $have != "$(ports_of "$name")" ]]; then
+        die "$name is already running with $have, but this environment asks for $(ports_of "$name"); run 'infra.sh down' first"
+    fi
+}
+
+# Prints the pid of a running component, or returns 1. The command line is
+# checked too, so a stale pid file whose pid got reused does not count.
+pid_of() {
+    local name=$1 file pid pattern
+    file=$(pid_file "$name")
+    [[ -f $file ]] || return 1
+    pid=$(<"$file")
+    [[ $pid =~ ^[0-9]+$ ]] || return 1
+    kill -0 "$pid" 2>/dev/null || return 1
+    case $name in
+        kafka) pattern="kafka.Kafka $KAFKA_CONF" ;;
+        ferretdb) pattern="$FDB_BIN --handler" ;;
+    esac
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$pattern" || return 1
+    printf '%s\n' "$pid"
+}
+
+probe() { "$PYTHON" "$SCRIPT_DIR/healthcheck.py" "$@" 2>/dev/null; }
+
+# Fails when something that is not ours already listens on the port.
+ensure_port_free() {
+    local port=$1 what=$2 owner=""
+    if probe port "$HOST" "$port"; then
+        if command -v ss >/dev/null 2>&1; then
+            owner=$(ss -Htlnp "sport = :$port" 2>/dev/null | grep -o 'users:(([^)]*))' | head -n1 || true)
+        fi
+        die "port $HOST:$port (needed by $what) is already in use${owner:+ by $owner}; stop that process or override the port (see deploy/local/README.md)"
+    fi
+}
+
+rotate_log() {
+    local file=$1
+    if [[ -f $file ]] && (($(stat -c %s "$file") > 64 * 1024 * 1024)); then
+        mv -f "$file" "$file.1"
+    fi
+}
+
+# launch NAME CMD...: start CMD detached (own session, no controlling tty,
+# stdin from /dev/null, output appended to the component log) and record
+# its pid. The pid is written by the process itself right before exec, so
+# it is the daemon's pid whatever setsid does.
+launch() {
+    local name=$1
+    shift
+    local log pidf
+    log=$(log_file "$name")
+    pidf=$(pid_file "$name")
+    rm -f "$pidf"
+    ports_of "$name" >"$(ports_file "$name")"
+    rotate_log "$log"
+    printf '===== %s infra.sh: starting %s =====\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >>"$log"
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    nohup setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' infra-launch "$pidf" "$@" \
+        </dev/null >>"$log" 2>&1 9>&- &
+    disown 2>/dev/null || true
+    local i
+    for ((i = 0; i < 50; i++)); do
+        [[ -s $pidf ]] && return 0
+        sleep 0.1
+    done
+    die "$name did not start (no pid file); see $log"
+}
+
+# Print the end of a component's log, from its latest start marker on.
+show_log_tail() {
+    local name=$1 log from
+    log=$(log_file "$name")
+    [[ -f $log ]] || return 0
+    from=$(grep -n "infra\.sh: starting $name =====\$" "$log" | tail -n1 | cut -d: -f1 || true)
+    log "last lines of $log:"
+    tail -n "+${from:-1}" "$log" | tail -n "${2:-40}" >&2 || true
+}
+
+# ------------------------------------------------------------------ Kafka --
+
+kafka_version() {
+    sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$SCRIPT_DIR/kafka/pom.xml" | head -n1
+}
+
+kafka_pom_hash() { sha256sum "$SCRIPT_DIR/kafka/pom.xml" | cut -d' ' -f1; }
+
+java_bin() {
+    if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
+        printf '%s\n' "$JAVA_HOME/bin/java"
+    else
+        need java "Java 17 or newer"
+        command -v java
+    fi
+}
+
+check_java() {
+    local java=$1 major
+    major=$("$java" -XshowSettings:properties -version 2>&1 |
+        sed -n 's/^ *java\.specification\.version = //p' | cut -d. -f1)
+    if ! [[ $major =~ ^[0-9]+$ ]] || ((major < 17)); then
+        die "Kafka $(kafka_version) needs Java 17 or newer ($java reports '${major:-unknown}')"
+    fi
+}
+
+# Resolve the broker's runtime classpath from Maven Central into
+# $INFRA/kafka/libs. Cached: redone only when kafka/pom.xml changes.
+ensure_kafka_libs() {
+    local want
+    want=$(kafka_pom_hash)
+    if [[ -f $KAFKA_LIBS/.pom.sha256 && $(<"$KAFKA_LIBS/.pom.sha256") == "$want" ]]; then
+        return 0
+    fi
+    need mvn "Apache Maven"
+    local tmp=$KAFKA_LIBS.tmp fetch_log=$LOGS/kafka-fetch.log
+    log "resolving Kafka $(kafka_version) jars with Maven (cached in $INFRA/m2)..."
+    rm -rf "$tmp"
+    if ! mvn -q -B -f "$SCRIPT_DIR/kafka/pom.xml" \
+        -Dmaven.repo.local="$INFRA/m2" \
+        dependency:copy-dependencies \
+        -DoutputDirectory="$tmp" -DincludeScope=runtime >"$fetch_log" 2>&1; then
+        tail -n 40 "$fetch_log" >&2 || true
+        die "resolving Kafka jars failed; full output in $fetch_log"
+    fi
+    printf '%s\n' "$want" >"$tmp/.pom.sha256"
+    rm -rf "$KAFKA_LIBS"
+    mv "$tmp" "$KAFKA_LIBS"
+}
+
+write_kafka_config() {
+    mkdir -p "$(dirname "$KAFKA_CONF")" "$KAFKA_DATA"
+    cat >"$KAFKA_CONF" <<EOF
+# Generated by deploy/local/infra.sh on every start; edit the script instead.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@$HOST:$KAFKA_CONTROLLER_PORT
+controller.listener.names=CONTROLLER
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$KAFKA_DATA
+num.partitions=3
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=true
+delete.topic.enable=true
+EOF
+}
+
+# Format the KRaft log directory once (static single-voter quorum, so no
+# --standalone is needed and the ports may change between runs).
+format_kafka_storage() {
+    local java=$1
+    [[ -f $KAFKA_DATA/meta.properties ]] && return 0
+    local log cluster_id
+    log=$(log_file kafka)
+    cluster_id=$("$java" -cp "$KAFKA_LIBS/*" \
+        -Dlog4j2.configurationFile="$SCRIPT_DIR/kafka/log4j2-tools.properties" \
+        kafka.tools.StorageTool random-uuid 2>>"$log") || true
+    [[ $cluster_id =~ ^[A-Za-z0-9_-]{22}$ ]] || die "could not generate a Kafka cluster id (got '$cluster_id'); see $log"
+    log "formatting Kafka storage in $KAFKA_DATA (cluster id $cluster_id)"
+    if ! "$java" -cp "$KAFKA_LIBS/*" \
+        -Dlog4j2.configurationFile="$SCRIPT_DIR/kafka/log4j2-tools.properties" \
+        kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_CONF" >>"$log" 2>&1; then
+        show_log_tail kafka 20
+        die "formatting Kafka storage failed"
+    fi
+}
+
+start_kafka() {
+    local pid
+    if pid=$(pid_of kafka); then
+        check_running_ports kafka
+        return 0
+    fi
+    ensure_port_free "$KAFKA_PORT" "Kafka (KAFKA_PORT)"
+    ensure_port_free "$KAFKA_CONTROLLER_PORT" "the Kafka controller (KAFKA_CONTROLLER_PORT)"
+    local java
+    java=$(java_bin)
+    check_java "$java"
+    ensure_kafka_libs
+    write_kafka_config
+    format_kafka_storage "$java"
+    local -a heap
+    read -r -a heap <<<"$KAFKA_HEAP_OPTS"
+    launch kafka "$java" "${heap[@]}" \
+        -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
+        -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError \
+        -Djava.awt.headless=true -Dkafka.logs.dir="$LOGS" \
+        -Dlog4j2.configurationFile="$SCRIPT_DIR/kafka/log4j2.properties" \
+        -Dlog4j2.shutdownHookEnabled=false \
+        -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_CONF"
+    log "started Kafka (pid $(<"$(pid_file kafka)"))"
+}
+
+# The broker must answer an ApiVersions request and must have logged
+# "Kafka Server started" since its last start marker.
+kafka_healthy() {
+    pid_of kafka >/dev/null || return 1
+    probe kafka "$HOST" "$KAFKA_PORT" || return 1
+    awk '/^===== .* infra\.sh: starting kafka =====$/ { ok = 0 }
+         /Kafka Server started/ { ok = 1 }
+         END { exit !ok }' "$(log_file kafka)" 2>/dev/null
+}
+
+# --------------------------------------------------------------- FerretDB --
+
+ferretdb_pinned_version() {
+    awk '$1 == "github.com/FerretDB/FerretDB" { print $2; exit }' "$SCRIPT_DIR/ferretdb/go.mod"
+}
+
+ferretdb_bin_version() {
+    [[ -x $FDB_BIN ]] || return 0
+    "$FDB_BIN" --version 2>/dev/null | awk '$1 == "version:" { print $2; exit }' || true
+}
+
+# Build FerretDB from the pinned module in deploy/local/ferretdb. Cached:
+# skipped while $INFRA/bin/ferretdb reports the pinned version.
+#
+# FerretDB's build/version package embeds build/version/version.txt, which a
+# release build generates from git and which module zips do not contain; a
+# plain build of cmd/ferretdb therefore panics at start-up. The build below
+# vendors the module into a scratch copy of the wrapper module and supplies
+# version.txt there.
+ensure_ferretdb_bin() {
+    local want have
+    want=$(ferretdb_pinned_version)
+    [[ -n $want ]] || die "cannot read the FerretDB version from $SCRIPT_DIR/ferretdb/go.mod"
+    have=$(ferretdb_bin_version)
+    [[ $have == "$want" ]] && return 0
+    need go "Go 1.24 or newer"
+    local build=$FDB_HOME/build build_log=$LOGS/ferretdb-build.log
+    log "building FerretDB $want (first run only, takes about a minute)..."
+    rm -rf "$build"
+    mkdir -p "$build" "$(dirname "$FDB_BIN")"
+    cp "$SCRIPT_DIR/ferretdb/go.mod" "$SCRIPT_DIR/ferretdb/go.sum" "$build/"
+    if ! (
+        cd "$build"
+        export GOMODCACHE="$INFRA/go/mod" GOCACHE="$INFRA/go/cache" CGO_ENABLED=0
+        export GOFLAGS="${GOFLAGS:+$GOFLAGS }-modcacherw"
+        set -x
+        go mod vendor
+        printf '%s\n' "$want" >vendor/github.com/FerretDB/FerretDB/build/version/version.txt
+        go build -mod=vendor -trimpath -o "$FDB_BIN.tmp" github.com/FerretDB/FerretDB/cmd/ferretdb
+    ) >"$build_log" 2>&1; then
+        tail -n 40 "$build_log" >&2 || true
+        die "building FerretDB failed; full output in $build_log"
+    fi
+    have=$("$FDB_BIN.tmp" --version 2>>"$build_log" | awk '$1 == "version:" { print $2; exit }' || true)
+    [[ $have == "$want" ]] || die "the built FerretDB binary reports version '$have', expected '$want'; see $build_log"
+    mv -f "$FDB_BIN.tmp" "$FDB_BIN"
+    # The binary is the cache; the module and build caches (~1 GB) are only
+    # needed again when the pinned version changes.
+    rm -rf "$build" "$INFRA/go"
+}
+
+start_ferretdb() {
+    local pid
+    if pid=$(pid_of ferretdb); then
+        check_running_ports ferretdb
+        return 0
+    fi
+    ensure_port_free "$MONGO_PORT" "FerretDB (MONGO_PORT)"
+    ensure_ferretdb_bin
+    mkdir -p "$FDB_DATA" "$FDB_STATE"
+    launch ferretdb "$FDB_BIN" \
+        --handler=sqlite \
+        --sqlite-url="file:$FDB_DATA/" \
+        --listen-addr="$HOST:$MONGO_PORT" \
+        --state-dir="$FDB_STATE" \
+        --telemetry=disable \
+        --debug-addr=- \
+        --log-level="$FERRETDB_LOG_LEVEL" \
+        --log-format=text
+    log "started FerretDB (pid $(<"$(pid_file ferretdb)"))"
+}
+
+ferretdb_healthy() {
+    pid_of ferretdb >/dev/null || return 1
+    probe mongo "$HOST" "$MONGO_PORT"
+}
+
+# ----------------------------------------------------------------- status --
+
+healthy() { "${1}_healthy"; }
+
+status_line() {
+    local name=$1 pid state detail
+    case $name in
+        kafka) detail="$HOST:$KAFKA_PORT (controller $HOST:$KAFKA_CONTROLLER_PORT)  Kafka $(kafka_version)" ;;
+        ferretdb) detail="mongodb://$HOST:$MONGO_PORT/  FerretDB $(ferretdb_pinned_version)" ;;
+    esac
+    if pid=$(pid_of "$name"); then
+        if healthy "$name"; then
+            state="running"
+        else
+            state="UNHEALTHY"
+        fi
+        if [[ $state != running && -n $(started_ports "$name") && $(started_ports "$name") != "$(ports_of "$name")" ]]; then
+            detail+="  (started with $(started_ports "$name"))"
+        fi
+        printf '%-9s %-9s pid %-7s %s\n' "$name" "$state" "$pid" "$detail"
+        [[ $state == running ]]
+    else
+        printf '%-9s %-9s %-11s %s\n' "$name" "stopped" "" "$detail"
+        return 1
+    fi
+}
+
+cmd_status() {
+    local rc=0 name
+    for name in "${COMPONENTS[@]}"; do
+        status_line "$name" || rc=1
+    done
+    return "$rc"
+}
+
+# ------------------------------------------------------------------ up/down --
+
+wait_healthy() {
+    local deadline=$((SECONDS + START_TIMEOUT)) name failed=0
+    local -A done_=()
+    while :; do
+        local pending=0
+        for name in "${COMPONENTS[@]}"; do
+            [[ -n ${done_[$name]:-} ]] && continue
+            if healthy "$name"; then
+                done_[$name]=1
+            elif ! pid_of "$name" >/dev/null; then
+                log "$name exited during start-up"
+                show_log_tail "$name"
+                done_[$name]=failed
+                failed=1
+            else
+                pending=1
+            fi
+        done
+        ((pending)) || break
+        if ((SECONDS >= deadline)); then
+            for name in "${COMPONENTS[@]}"; do
+                [[ -z ${done_[$name]:-} ]] || continue
+                log "$name is not healthy after ${START_TIMEOUT}s (still running; 'infra.sh down' stops it)"
+                show_log_tail "$name"
+            done
+            failed=1
+            break
+        fi
+        sleep 0.25
+    done
+    return "$failed"
+}
+
+cmd_up() {
+    take_lock
+    local started=$SECONDS
+    # Check every port before starting anything, so a conflict does not leave
+    # one component half started.
+    if ! pid_of kafka >/dev/null; then
+        ensure_port_free "$KAFKA_PORT" "Kafka (KAFKA_PORT)"
+        ensure_port_free "$KAFKA_CONTROLLER_PORT" "the Kafka controller (KAFKA_CONTROLLER_PORT)"
+    fi
+    if ! pid_of ferretdb >/dev/null; then
+        ensure_port_free "$MONGO_PORT" "FerretDB (MONGO_PORT)"
+    fi
+    # Kafka first: it starts (JVM, ~3 s) while FerretDB is being built/started.
+    start_kafka
+    start_ferretdb
+    if ! wait_healthy; then
+        cmd_status || true
+        die "start-up failed (logs in $LOGS)"
+    fi
+    cmd_status
+    log "up in $((SECONDS - started))s (state in $INFRA)"
+}
+
+stop_component() {
+    local name=$1 pid i
+    if ! pid=$(pid_of "$name"); then
+        rm -f "$(pid_file "$name")" "$(ports_file "$name")"
+        printf '%-9s %s\n' "$name" "not running"
+        return 0
+    fi
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
+        pid_of "$name" >/dev/null || break
+        sleep 0.1
+    done
+    if pid_of "$name" >/dev/null; then
+        log "$name (pid $pid) did not stop within ${STOP_TIMEOUT}s, killing it"
+        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+        for ((i = 0; i < 50; i++)); do
+            pid_of "$name" >/dev/null || break
+            sleep 0.1
+        done
+    fi
+    rm -f "$(pid_file "$name")" "$(ports_file "$name")"
+    printf '%-9s %s\n' "$name" "stopped (was pid $pid)"
+}
+
+cmd_down() {
+    take_lock
+    local name
+    # FerretDB first (fast), then the broker (controlled shutdown, a few s).
+    for name in ferretdb kafka; do
+        stop_component "$name"
+    done
+}
+
+cmd_reset() {
+    cmd_down
+    log "wiping data and logs (caches in $INFRA are kept)"
+    rm -rf "$KAFKA_DATA" "$(dirname "$KAFKA_CONF")" "$FDB_DATA" "$FDB_STATE"
+    rm -f "$LOGS"/kafka.log* "$LOGS"/ferretdb.log*
+}
+
+usage() {
+    cat <<EOF
+Usage: $(basename "$0") up|down|status|reset
+
+  up      fetch/build what is missing, start Kafka and FerretDB, wait until healthy
+  down    stop both (TERM, then KILL after \$INFRA_STOP_TIMEOUT s)
+  status  print the state of each; exit 0 only if both are healthy
+  reset   stop both and delete their data and logs (keeps downloaded/built caches)
+
+State directory: \${HELPDESK_INFRA_DIR:-<repo>/.infra}
+Ports: KAFKA_PORT=$KAFKA_PORT KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT MONGO_PORT=$MONGO_PORT
+EOF
+}
+
+main() {
+    local cmd=${1:-}
+    case $cmd in
+        up | down | status | reset) ;;
+        -h | --help | help) usage; return 0 ;;
+        *) usage >&2; return 2 ;;
+    esac
+    check_port_var KAFKA_PORT "$KAFKA_PORT"
+    check_port_var KAFKA_CONTROLLER_PORT "$KAFKA_CONTROLLER_PORT"
+    check_port_var MONGO_PORT "$MONGO_PORT"
+    [[ $START_TIMEOUT =~ ^[0-9]+$ ]] || die "INFRA_START_TIMEOUT must be a number of seconds"
+    [[ $STOP_TIMEOUT =~ ^[0-9]+$ ]] || die "INFRA_STOP_TIMEOUT must be a number of seconds"
+    need "$PYTHON" "used for health checks"
+    init_paths
+    "cmd_$cmd"
+}
+
+main "$@"
