@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh dev
+scripts/ensure-chromium.sh
 export PATH="$PWD/.venv/bin:$PATH"
 
 started_infra=0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,3 +94,38 @@ class Cluster:
     def log_tail(self, name: str, lines: int = 40) -> str:
         path = self.logs / f"{name}.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+
+STARTUP_DEADLINE_SECONDS = 15
+
+
+@contextlib.contextmanager
+def embedded_product(log_dir: Path) -> Iterator[str]:
+    """`helpdesk up` in a subprocess; yields its URL once /healthz answers, within the 15 s the README promises."""
+    port = free_port()
+    log_path = log_dir / "helpdesk-up.log"
+    with log_path.open("wb") as log:  # a file, not a pipe: nobody reads the output while the tests run
+        process = subprocess.Popen([sys.executable, "-m", "helpdesk.cli", "up", "--port", str(port)],
+                                   stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_DEADLINE_SECONDS
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = log_path.read_text(errors="replace")
+                raise AssertionError(f"`helpdesk up` did not answer /healthz within "
+                                     f"{STARTUP_DEADLINE_SECONDS}s:\n{output}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -2,44 +2,19 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.e2e.processes import free_port
+from tests.e2e.processes import embedded_product
 
 pytestmark = pytest.mark.e2e
 
-STARTUP_DEADLINE_SECONDS = 15
-
-
 @pytest.fixture(scope="module")
-def product_url() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "helpdesk.cli", "up", "--port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_DEADLINE_SECONDS
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                output = process.communicate()[0].decode(errors="replace")
-                pytest.fail(f"`helpdesk up` did not answer /healthz within {STARTUP_DEADLINE_SECONDS}s:\n{output}")
-            time.sleep(0.1)
+def product_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with embedded_product(tmp_path_factory.mktemp("up")) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def test_the_embedded_product_serves_the_ui_and_is_ready(product_url: str) -> None:

@@ -1,0 +1,173 @@
+"""The agent web UI in a real headless Chromium, against the product started with `helpdesk up`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.processes import embedded_product
+
+pytestmark = pytest.mark.e2e
+
+try:
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+except ImportError:  # pragma: no cover - depends on the environment
+    if os.environ.get("CI") == "true":
+        raise
+    pytest.skip("playwright is not installed: pip install -e '.[dev]'", allow_module_level=True)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[2]
+AGENT = "agent@northwind.example"
+OTHER_PARTNERS_AGENT = "agent@contoso.example"
+CUSTOMER_ADMIN = "it@acme.example"
+
+
+@pytest.fixture(scope="module")
+def product_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with embedded_product(tmp_path_factory.mktemp("ui")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: run scripts/ensure-chromium.sh"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, product_url: str) -> Iterator[Page]:
+    context = browser.new_context(base_url=product_url, viewport={"width": 1100, "height": 800})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto("/")
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.get_by_test_id("login-email").fill(email)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("sign-out")).to_be_visible()
+
+
+def search(page: Page, text: str) -> None:
+    box = page.get_by_test_id("search-input")
+    box.fill(text)
+    box.press("Enter")
+    expect(page.get_by_test_id("results")).to_have_attribute("data-q", text)
+
+
+def test_an_agent_searching_a_name_sees_the_user_and_what_matched(page: Page) -> None:
+    sign_in(page, AGENT)
+    expect(page.get_by_test_id("user-name")).to_have_text("Alex Agent")
+    expect(page.get_by_test_id("user-roles")).to_contain_text("helpdesk")
+    expect(page.get_by_test_id("search-input")).to_be_focused()
+
+    search(page, "jane")
+
+    users = page.get_by_test_id("group-users")
+    expect(users.get_by_role("heading")).to_have_text("Users1")
+    jane = users.get_by_test_id("hit")
+    expect(jane).to_have_count(1)
+    expect(jane.get_by_test_id("hit-title")).to_have_text("Jane Doe")
+    expect(jane.get_by_test_id("hit-subtitle")).to_have_text("jane.doe@acme.example")
+    expect(jane.get_by_test_id("hit-matched")).to_have_text("matched: name = Jane Doe")
+    expect(page.get_by_test_id("interpretations")).to_contain_text("Read as: text")
+
+
+def test_results_appear_as_the_agent_types(page: Page) -> None:
+    sign_in(page, AGENT)
+
+    page.get_by_test_id("search-input").press_sequentially("jane.doe@acme.example", delay=20)
+
+    expect(page.get_by_test_id("group-users").get_by_test_id("hit-matched")).to_have_text(
+        "matched: e-mail = jane.doe@acme.example")
+    expect(page.get_by_test_id("interpretations")).to_have_text("Read as: e-mail")
+
+
+def test_an_agent_searching_a_company_sees_the_customer(page: Page) -> None:
+    sign_in(page, AGENT)
+
+    search(page, "acme")
+
+    customers = page.get_by_test_id("group-customers")
+    expect(customers.get_by_test_id("hit-title")).to_have_text(["Acme Corporation"])
+    expect(customers.get_by_test_id("hit")).to_have_attribute("data-id", "o-acme")
+
+
+def test_an_agent_of_another_partner_finds_nothing_of_this_partners_customers(page: Page) -> None:
+    sign_in(page, OTHER_PARTNERS_AGENT)
+
+    search(page, "jane")
+
+    expect(page.get_by_test_id("empty")).to_have_text("No matches for “jane”.")
+    expect(page.get_by_test_id("hit")).to_have_count(0)
+
+
+def test_a_customer_admin_is_told_the_search_needs_the_help_desk_role(page: Page) -> None:
+    sign_in(page, CUSTOMER_ADMIN)
+
+    expect(page.get_by_test_id("needs-role")).to_be_visible()
+    expect(page.get_by_test_id("needs-role")).to_contain_text("needs the Help Desk role")
+    expect(page.get_by_test_id("search-input")).to_be_hidden()
+
+
+def test_an_unknown_email_is_refused_with_the_apis_message(page: Page) -> None:
+    page.get_by_test_id("login-email").fill("nobody@northwind.example")
+    page.get_by_test_id("login-submit").click()
+
+    expect(page.get_by_role("alert")).to_have_text("No user has this e-mail address.")
+    expect(page.get_by_test_id("signin-view")).to_be_visible()
+    expect(page.get_by_test_id("sign-out")).to_be_hidden()
+
+
+def test_signing_out_returns_to_sign_in_and_forgets_the_token(page: Page) -> None:
+    sign_in(page, AGENT)
+
+    page.get_by_test_id("sign-out").click()
+
+    expect(page.get_by_test_id("signin-view")).to_be_visible()
+    expect(page.get_by_test_id("search-input")).to_be_hidden()
+    page.reload()
+    expect(page.get_by_test_id("signin-view")).to_be_visible()
+
+
+def test_a_rejected_token_returns_to_sign_in_with_the_reason(page: Page) -> None:
+    sign_in(page, AGENT)
+    page.evaluate("sessionStorage.setItem('helpdesk.token', 'not-a-token')")
+
+    search_box = page.get_by_test_id("search-input")
+    search_box.fill("jane")
+    search_box.press("Enter")
+
+    expect(page.get_by_test_id("signin-view")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("sign in again")
+
+
+def test_server_data_is_shown_as_text_never_as_markup(page: Page) -> None:
+    sign_in(page, AGENT)
+
+    search(page, "<img src=x onerror=window.pwned=1>")
+
+    expect(page.get_by_test_id("empty")).to_contain_text("<img src=x onerror=window.pwned=1>")
+    assert page.evaluate("window.pwned") is None
+    assert page.locator("[data-testid=results] img").count() == 0
