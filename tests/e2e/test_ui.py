@@ -24,7 +24,6 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-ROOT = Path(__file__).resolve().parents[2]
 AGENT = "agent@northwind.example"
 OTHER_PARTNERS_AGENT = "agent@contoso.example"
 CUSTOMER_ADMIN = "it@acme.example"
