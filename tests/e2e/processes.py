@@ -67,25 +67,13 @@ class Cluster:
     def wait_ready(self, names: tuple[str, ...] = SERVICES, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         for name in names:
-            while True:
-                try:
-                    if httpx.get(f"{self.url(name)}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if self.processes[name].poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"{name} did not become ready:\n{self.log_tail(name)}")
-                time.sleep(0.2)
+            if not wait_for(f"{self.url(name)}/readyz", self.processes[name], deadline):
+                raise AssertionError(f"{name} did not become ready:\n{self.log_tail(name)}")
 
     def stop(self, name: str) -> None:
         process = self.processes.pop(name, None)
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        if process is not None:
+            terminate(process)
 
     def stop_all(self) -> None:
         for name in list(self.processes):
@@ -109,23 +97,32 @@ def embedded_product(log_dir: Path) -> Iterator[str]:
                                    stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_DEADLINE_SECONDS
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = log_path.read_text(errors="replace")
-                raise AssertionError(f"`helpdesk up` did not answer /healthz within "
-                                     f"{STARTUP_DEADLINE_SECONDS}s:\n{output}")
-            time.sleep(0.1)
+        if not wait_for(f"{url}/healthz", process, time.monotonic() + STARTUP_DEADLINE_SECONDS):
+            output = log_path.read_text(errors="replace")
+            raise AssertionError(f"`helpdesk up` did not answer /healthz within {STARTUP_DEADLINE_SECONDS}s:\n{output}")
         yield url
     finally:
-        process.terminate()
+        terminate(process)
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], deadline: float) -> bool:
+    """Poll `url` until it answers 200; False once the process died or the deadline passed."""
+    while True:
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            if httpx.get(url, timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+
+
+def terminate(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
