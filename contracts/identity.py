@@ -84,8 +84,9 @@ class Device(_Snapshot):
     product: str
     serial: str
     mac: str = Field(description="Canonical form: twelve lower-case hex digits, no separators.")
-    sip_address: str | None = None
+    sip_address: str | None = Field(None, description="Lower-case user@host, without the sip: scheme.")
     owner_user_id: str | None = None
+    owner_place: str | None = Field(None, description="Where a shared device stands, when no user owns it.")
     status: str = "online"
 
 

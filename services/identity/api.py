@@ -6,10 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from contracts.identity import Org, User
 from helpdesk.runtime.outbox import OutboxRelay
 from helpdesk.runtime.web import ApiError
-from services.identity import handlers
+from services.identity import handlers, views
 from services.identity.store import IdentityStore
 
 
@@ -29,18 +28,26 @@ def router(store: IdentityStore, relay: OutboxRelay) -> APIRouter:
         user, partner_id = found
         return {"user": user.model_dump(mode="json"), "partner_id": partner_id}
 
-    @api.get("/users/{user_id}", summary="One user.")
-    async def user(user_id: str) -> dict[str, Any]:
-        found = await store.get(User, user_id)
-        if found is None or found.deleted:
-            raise ApiError(404, "user_not_found", "No such user.")
-        return found.model_dump(mode="json")
+    @api.get("/customers/{org_id}", summary="A customer with its domains, sites, licences, orders and admins.")
+    async def customer(org_id: str) -> views.View:
+        return _found(await views.customer(org_id, store), "customer_not_found", "No such customer.")
 
-    @api.get("/orgs/{org_id}", summary="One customer org.")
-    async def org(org_id: str) -> dict[str, Any]:
-        found = await store.get(Org, org_id)
-        if found is None or found.deleted:
-            raise ApiError(404, "customer_not_found", "No such customer.")
-        return found.model_dump(mode="json")
+    @api.get("/users/{user_id}", summary="A user with status, licences, devices and features.")
+    async def user(user_id: str) -> views.View:
+        return _found(await views.user(user_id, store), "user_not_found", "No such user.")
+
+    @api.get("/devices/{device_id}", summary="A device with its owner.")
+    async def device(device_id: str) -> views.View:
+        return _found(await views.device(device_id, store), "device_not_found", "No such device.")
+
+    @api.get("/orders/{number}", summary="A web order.")
+    async def order(number: str) -> views.View:
+        return _found(await views.order(number, store), "order_not_found", "No such order.")
 
     return api
+
+
+def _found(view: views.View | None, code: str, message: str) -> views.View:
+    if view is None:
+        raise ApiError(404, code, message)
+    return view

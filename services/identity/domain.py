@@ -1,20 +1,64 @@
-"""Import records and the rules that turn them into entities: pure, no I/O."""
+"""Import records and the rules that turn them into entities: validated and normalised, pure, no I/O."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+import email_validator
+import phonenumbers
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from contracts.identity import Device, Domain, License, Order, Org, Partner, PhoneNumber, Subscription, User
 
 PARTNER_ROLES = frozenset({"helpdesk", "helpdesk_advanced", "partner_admin"})
+KINDS = ("partner", "org", "user", "device", "order")
+# The platform's own staff sign in as operator@helpdesk.local; no customer address is ever under .local.
+email_validator.SPECIAL_USE_DOMAIN_NAMES = [d for d in email_validator.SPECIAL_USE_DOMAIN_NAMES if d != "local"]
+
+
+class InvalidRecord(ValueError):
+    """An import line we cannot accept; the message tells the operator what to fix."""
+
+
+def _email(value: str) -> str:
+    try:
+        return email_validator.validate_email(value, check_deliverability=False).normalized
+    except email_validator.EmailNotValidError as error:
+        raise ValueError(f"{value!r} is not an e-mail address: {error}") from error
+
+
+def canonical_mac(value: str) -> str:
+    """Twelve lower-case hex digits, whatever the separators (00:1A:2B…, 00-1a-2b…, 001a.2b3c…, 001A2B…)."""
+    bare = re.sub(r"[:\-.\s]", "", value).lower()
+    if not re.fullmatch(r"[0-9a-f]{12}", bare):
+        raise ValueError(f"{value!r} is not a MAC address")
+    return bare
+
+
+_SIP = re.compile(r"^(?:sips?:)?(?P<user>[^@\s:;]+)@(?P<host>[A-Za-z0-9.-]+\.[A-Za-z]{2,}|\[[0-9a-fA-F:.]+\]|"
+                  r"\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?(?:;[^\s]*)?$", re.IGNORECASE)
+
+
+def canonical_sip(value: str) -> str:
+    """user@host, lower case, without scheme, port or parameters: sip:Jane@Acme.example;transport=tls → jane@…"""
+    match = _SIP.match(value.strip())
+    if match is None:
+        raise ValueError(f"{value!r} is not a SIP address (expected sip:user@host)")
+    return f"{match['user']}@{match['host']}".lower()
+
+
 NonEmpty = Annotated[str, Field(min_length=1, max_length=256)]
+Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
+Mac = Annotated[str, AfterValidator(canonical_mac)]
+Sip = Annotated[str, AfterValidator(canonical_sip)]
 
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    deleted: Literal[False] = False
 
 
 class PartnerRecord(_Record):
@@ -40,7 +84,7 @@ class UserRecord(_Record):
     type: Literal["user"]
     id: NonEmpty
     org_id: NonEmpty
-    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+    email: Email
     first_name: NonEmpty
     last_name: NonEmpty
     display_name: str = ""
@@ -57,9 +101,10 @@ class DeviceRecord(_Record):
     org_id: NonEmpty
     product: NonEmpty
     serial: NonEmpty
-    mac: NonEmpty
-    sip_address: str | None = None
+    mac: Mac
+    sip_address: Sip | None = None
     owner_user_id: str | None = None
+    owner_place: str | None = None
     status: str = "online"
 
 
@@ -72,36 +117,40 @@ class OrderRecord(_Record):
     subscription_id: str | None = None
 
 
-Record = Annotated[
-    PartnerRecord | OrgRecord | UserRecord | DeviceRecord | OrderRecord, Field(discriminator="type")
-]
-_records: TypeAdapter[Record] = TypeAdapter(Record)
+class DeletionRecord(_Record):
+    """`{"type": "user", "id": "…", "deleted": true}`: the entity is gone (orders go by `number`)."""
+
+    type: Literal["partner", "org", "user", "device", "order"]
+    id: NonEmpty = Field(validation_alias=AliasChoices("id", "number"))
+    deleted: Literal[True]  # type: ignore[assignment]
 
 
-class InvalidRecord(ValueError):
-    """An import line we cannot accept; the message tells the operator what to fix."""
+Upsert = PartnerRecord | OrgRecord | UserRecord | DeviceRecord | OrderRecord
+Record = Upsert | DeletionRecord
+_upserts: TypeAdapter[Upsert] = TypeAdapter(Annotated[Upsert, Field(discriminator="type")])
+_DELETED = re.compile(rb'"deleted"\s*:\s*(?!false\b)')
 
 
 def parse_record(line: bytes) -> Record:
     try:
-        return _records.validate_json(line)
+        if _DELETED.search(line):
+            return DeletionRecord.model_validate_json(line)
+        return _upserts.validate_json(line)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        if first["type"] == "json_invalid":
-            raise InvalidRecord("not valid JSON") from error
-        if first["type"] == "union_tag_invalid" or first["type"] == "union_tag_not_found":
-            raise InvalidRecord("'type' must be one of partner, org, user, device, order") from error
-        field = where.split(".", 1)[1] if "." in where else where
-        raise InvalidRecord(f"{field}: {first['msg']}") from error
+        raise InvalidRecord(_explain(error)) from error
 
 
-def canonical_mac(value: str) -> str:
-    digits = "".join(ch for ch in value.lower() if ch in "0123456789abcdef")
-    stripped = "".join(ch for ch in value.lower() if ch not in ":-. ")
-    if len(digits) != 12 or digits != stripped:
-        raise InvalidRecord(f"mac: {value!r} is not a MAC address")
-    return digits
+def _explain(error: ValidationError) -> str:
+    first = error.errors()[0]
+    kind = first["type"]
+    if kind == "json_invalid":
+        return "not valid JSON"
+    if kind in ("union_tag_invalid", "union_tag_not_found", "model_attributes_type", "model_type", "dict_type"):
+        return "each line must be a JSON object whose 'type' is one of partner, org, user, device, order"
+    location = [str(part) for part in first["loc"]]
+    field = ".".join(location[1:] if location and location[0] in KINDS else location)
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{field}: {message}" if field else message
 
 
 def partner_from(record: PartnerRecord, version: int) -> Partner:
@@ -112,15 +161,28 @@ def org_from(record: OrgRecord, version: int) -> Org:
     return Org(version=version, **record.model_dump(exclude={"type"}) | {"country": record.country.upper()})
 
 
-def user_from(record: UserRecord, version: int) -> User:
-    fields = record.model_dump(exclude={"type", "phone_numbers"})
-    display = record.display_name or f"{record.first_name} {record.last_name}"
-    phones = tuple(PhoneNumber(display=number) for number in record.phone_numbers)
-    return User(version=version, phone_numbers=phones, **fields | {"display_name": display})
+def phone_number(text: str, country: str) -> PhoneNumber:
+    """E.164 of a number as people write it; a national number is read in the org's country."""
+    try:
+        parsed = phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException as error:
+        raise InvalidRecord(f"phone_numbers: {text!r} is not a phone number") from error
+    if not phonenumbers.is_possible_number(parsed):
+        raise InvalidRecord(f"phone_numbers: {text!r} is not a possible phone number in {country}")
+    return PhoneNumber(display=text, e164=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+
+def user_from(record: UserRecord, version: int, country: str) -> User:
+    fields: dict[str, Any] = record.model_dump(exclude={"type", "phone_numbers"})
+    fields["display_name"] = record.display_name or f"{record.first_name} {record.last_name}"
+    phones = tuple(phone_number(number, country) for number in record.phone_numbers)
+    return User(version=version, phone_numbers=phones, **fields)
 
 
 def device_from(record: DeviceRecord, version: int) -> Device:
-    return Device(version=version, **record.model_dump(exclude={"type"}) | {"mac": canonical_mac(record.mac)})
+    if record.owner_user_id and record.owner_place:
+        raise InvalidRecord("a device is owned by a user or stands in a place, not both")
+    return Device(version=version, **record.model_dump(exclude={"type"}))
 
 
 def order_from(record: OrderRecord, version: int) -> Order:

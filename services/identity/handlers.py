@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,30 +88,51 @@ async def import_records(chunks: AsyncIterator[bytes], store: IdentityStore,
 async def import_record(record: domain.Record, store: IdentityStore) -> bool:
     """Apply one record; return whether anything changed."""
     match record:
+        case domain.DeletionRecord():
+            return await delete(_KINDS[record.type], record.id, store)
         case domain.PartnerRecord():
-            return await _upsert(store, Partner, record.id, lambda v: domain.partner_from(record, v),
-                                 lambda old, new: [PartnerUpserted(partner=new, partner_id=new.id)])
+            return await _upsert(store, Partner, record.id, lambda v: domain.partner_from(record, v))
         case domain.OrgRecord():
             await _require(store, Partner, record.partner_id, "partner")
-            return await _upsert(store, Org, record.id, lambda v: domain.org_from(record, v),
-                                 lambda old, new: [OrgUpserted(org=new, partner_id=new.partner_id)])
+            return await _upsert(store, Org, record.id, lambda v: domain.org_from(record, v))
         case domain.UserRecord():
             org = await _require(store, Org, record.org_id, "org")
-            return await _upsert(store, User, record.id, lambda v: domain.user_from(record, v),
-                                 lambda old, new: _user_events(old, new, org.partner_id))
+            return await _upsert(store, User, record.id, lambda v: domain.user_from(record, v, org.country), org)
         case domain.DeviceRecord():
             org = await _require(store, Org, record.org_id, "org")
-            return await _upsert(store, Device, record.id, lambda v: domain.device_from(record, v),
-                                 lambda old, new: [DeviceUpserted(device=new, partner_id=org.partner_id)])
+            return await _upsert(store, Device, record.id, lambda v: domain.device_from(record, v), org)
         case domain.OrderRecord():
             org = await _require(store, Org, record.org_id, "org")
-            return await _upsert(store, Order, record.number, lambda v: domain.order_from(record, v),
-                                 lambda old, new: [OrderPlaced(order=new, partner_id=org.partner_id)])
+            return await _upsert(store, Order, record.number, lambda v: domain.order_from(record, v), org)
     raise domain.InvalidRecord("unsupported record")
 
 
+_KINDS: dict[str, Any] = {
+    "partner": Partner, "org": Org, "user": User, "device": Device, "order": Order,
+}
+
+
+def _announce(old: Entity | None, new: Entity, org: Org | None) -> list[Event]:
+    """The events that tell the world about a change: the whole entity, and any partner role change."""
+    match new:
+        case Partner():
+            return [PartnerUpserted(partner=new, partner_id=new.id)]
+        case Org():
+            return [OrgUpserted(org=new, partner_id=new.partner_id)]
+    assert org is not None
+    match new:
+        case User():
+            return _user_events(old if isinstance(old, User) else None, new, org.partner_id)
+        case Device():
+            return [DeviceUpserted(device=new, partner_id=org.partner_id)]
+        case Order():
+            return [OrderPlaced(order=new, partner_id=org.partner_id)]
+    raise TypeError(type(new))
+
+
 def _user_events(old: User | None, new: User, partner_id: str) -> list[Event]:
-    assigned, revoked = domain.role_changes(old.roles if old else (), new.roles)
+    assigned, revoked = domain.role_changes(old.roles if old and not old.deleted else (),
+                                            () if new.deleted else new.roles)
     events: list[Event] = [UserUpserted(user=new, partner_id=partner_id)]
     events += [RoleAssigned(user_id=new.id, org_id=new.org_id, role=r, partner_id=partner_id)
                for r in sorted(assigned)]
@@ -128,20 +149,41 @@ async def _require(store: IdentityStore, kind: type[Entity], entity_id: str, wha
 
 
 async def _upsert(store: IdentityStore, kind: type[Entity], entity_id: str, build: Callable[[int], Entity],
-                  announce: Callable[[Entity | None, Entity], Sequence[Event]]) -> bool:
+                  org: Org | None = None) -> bool:
     for _ in range(5):
         old = await store.get(kind, entity_id)
         new = build(old.version + 1 if old else 1)
-        if old is not None and old.model_dump(exclude={"version"}) == new.model_dump(exclude={"version"}):
+        if old is not None and old.model_copy(update={"version": new.version}) == new:
             return False
-        correlation = current_correlation_id()
-        events = [e.model_copy(update={"correlation_id": correlation}) for e in announce(old, new)]
-        try:
-            await store.save(new, old.version if old else None, events)
+        if await _save(store, old, new, org):
             return True
-        except VersionConflict:
-            continue
     raise domain.InvalidRecord(f"{entity_id!r} is being changed by someone else; import it again")
+
+
+async def _save(store: IdentityStore, old: Entity | None, new: Entity, org: Org | None) -> bool:
+    """Write the new state with its events in one write; False when someone else changed it meanwhile."""
+    correlation = current_correlation_id()
+    events = [e.model_copy(update={"correlation_id": correlation}) for e in _announce(old, new, org)]
+    try:
+        await store.save(new, old.version if old else None, events)
+    except VersionConflict:
+        return False
+    return True
+
+
+async def delete(kind: type[Entity], entity_id: str, store: IdentityStore) -> bool:
+    """Replace an entity by its tombstone; deleting what is already gone changes nothing."""
+    for _ in range(5):
+        old = await store.get(kind, entity_id)
+        if old is None or old.deleted:
+            return False
+        if isinstance(old, Partner | Org) and await store.has_children(old):
+            what = "customers" if isinstance(old, Partner) else "users, devices or orders"
+            raise domain.InvalidRecord(f"{entity_id!r} still has {what}; delete those first")
+        org = await store.get(Org, old.org_id) if isinstance(old, User | Device | Order) else None
+        if await _save(store, old, old.model_copy(update={"deleted": True, "version": old.version + 1}), org):
+            return True
+    raise domain.InvalidRecord(f"{entity_id!r} is being changed by someone else; delete it again")
 
 
 async def user_by_email(email: str, store: IdentityStore) -> tuple[User, str] | None:

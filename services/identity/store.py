@@ -14,8 +14,8 @@ from helpdesk.runtime.documents import Documents, MemoryDocuments, MongoDocument
 Entity = TypeVar("Entity", Partner, Org, User, Device, Order)
 
 _INDEXES: dict[str, tuple[str, ...]] = {
-    "partners": (), "orgs": ("partner_id",), "users": ("org_id", "email_key"), "devices": ("org_id",),
-    "orders": ("org_id",),
+    "partners": (), "orgs": ("partner_id",), "users": ("org_id", "email_key"),
+    "devices": ("org_id", "owner_user_id"), "orders": ("org_id",),
 }
 
 
@@ -58,8 +58,22 @@ class IdentityStore:
             _to_doc(entity), expected_version=previous_version, events=events
         )
 
+    async def find(self, kind: type[Entity], where: dict[str, Any], limit: int = 1000) -> list[Entity]:
+        """Live (not deleted) entities whose fields equal `where` (a list field matches one of its members)."""
+        docs = await self.collections[_collection(kind)].find({**where, "deleted": False}, limit=limit)
+        return [kind.model_validate(doc) for doc in docs]
+
+    async def has_children(self, parent: Partner | Org) -> bool:
+        if isinstance(parent, Partner):
+            return bool(await self.collections["orgs"].find({"partner_id": parent.id, "deleted": False}, limit=1))
+        for name in ("users", "devices", "orders"):
+            if await self.collections[name].find({"org_id": parent.id, "deleted": False}, limit=1):
+                return True
+        return False
+
     async def user_by_email(self, email: str) -> User | None:
-        found = await self.collections["users"].find({"email_key": email.strip().lower()}, limit=1)
+        found = await self.collections["users"].find({"email_key": email.strip().lower(), "deleted": False},
+                                                      limit=1)
         return User.model_validate(found[0]) if found else None
 
 

@@ -100,6 +100,11 @@ def order_entry(order: Order, partner_id: str) -> Entry:
     )
 
 
+def tombstone(kind: Kind, entity_id: str, org_id: str, partner_id: str, version: int) -> Entry:
+    """A deleted entity: no terms, so it is never found, but its version stops older events reviving it."""
+    return Entry(kind, entity_id, org_id, partner_id, "", "", version, ())
+
+
 def read_query(text: str) -> Query:
     """What the query looks like, and the terms to look for."""
     stripped = text.strip()

@@ -14,13 +14,23 @@ async def index(event: Event, store: SearchStore) -> bool:
     """Apply one of identity's events to the read model; a repeat or an older version changes nothing."""
     partner_id = event.partner_id or ""
     match event:
+        case OrgUpserted(org=org) if org.deleted:
+            return await store.apply(domain.tombstone("customer", org.id, org.id, org.partner_id, org.version))
         case OrgUpserted(org=org):
             await store.move_org(org.id, org.partner_id)
             return await store.apply(domain.customer_entry(org))
+        case UserUpserted(user=user) if user.deleted:
+            return await store.apply(domain.tombstone("user", user.id, user.org_id, partner_id, user.version))
         case UserUpserted(user=user):
             return await store.apply(domain.user_entry(user, partner_id))
+        case DeviceUpserted(device=device) if device.deleted:
+            return await store.apply(
+                domain.tombstone("device", device.id, device.org_id, partner_id, device.version))
         case DeviceUpserted(device=device):
             return await store.apply(domain.device_entry(device, partner_id))
+        case OrderPlaced(order=order) if order.deleted:
+            return await store.apply(
+                domain.tombstone("order", order.number, order.org_id, partner_id, order.version))
         case OrderPlaced(order=order):
             return await store.apply(domain.order_entry(order, partner_id))
     return False

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from contracts.identity import User
+from contracts.identity import Device, Order, User
 from helpdesk.runtime.bus import InProcessBus
 from helpdesk.runtime.outbox import OutboxRelay
 from services.identity import handlers
@@ -19,6 +19,7 @@ BASE = [
     {"type": "partner", "id": "p1", "name": "Northwind"},
     {"type": "org", "id": "o1", "name": "Acme", "partner_id": "p1"},
 ]
+NOT_A_RECORD = "each line must be a JSON object whose 'type' is one of partner, org, user, device, order"
 JANE = {"type": "user", "id": "u1", "org_id": "o1", "email": "Jane@Acme.example", "first_name": "Jane",
         "last_name": "Doe"}
 
@@ -44,26 +45,48 @@ async def test_good_lines_are_accepted_even_around_bad_ones() -> None:
     assert report.accepted == 3
     assert report.rejected == [
         {"line": 3, "error": "not valid JSON"},
-        {"line": 4, "error": "'type' must be one of partner, org, user, device, order"},
+        {"line": 4, "error": NOT_A_RECORD},
     ]
     assert (await store.get(User, "u1")) is not None
+
+
+DESK = {"type": "device", "id": "d1", "org_id": "o1", "product": "Desk Pro", "serial": "FOC123",
+        "mac": "00:1A:2B:3C:4D:5E"}
 
 
 @pytest.mark.parametrize(
     ("record", "error"),
     [
-        ({**JANE, "email": "not-an-address"}, "email: String should match pattern"),
+        ([1, 2], NOT_A_RECORD),
+        ({"id": "x"}, NOT_A_RECORD),
+        ({**JANE, "email": "jane.acme.example"}, "email: 'jane.acme.example' is not an e-mail address: An email "
+                                                 "address must have an @-sign."),
+        ({**JANE, "email": "jane@acme"}, "email: 'jane@acme' is not an e-mail address: The part after the @-sign "
+                                         "is not valid. It should have a period."),
         ({**JANE, "first_name": ""}, "first_name: String should have at least 1 character"),
         ({**JANE, "status": "sleeping"}, "status: Input should be 'active', 'pending' or 'inactive'"),
         ({**JANE, "org_id": "nowhere"}, "org 'nowhere' does not exist; import it first"),
         ({**JANE, "surprise": 1}, "surprise: Extra inputs are not permitted"),
+        ({**JANE, "phone_numbers": ["call me maybe"]}, "phone_numbers: 'call me maybe' is not a phone number"),
+        ({**JANE, "phone_numbers": ["+1 415 55"]}, "phone_numbers: '+1 415 55' is not a possible phone number in US"),
         ({"type": "user", "org_id": "o1"}, "id: Field required"),
         ({"type": "org", "id": "o2", "name": "X", "partner_id": "ghost"}, "partner 'ghost' does not exist"),
-        ({"type": "device", "id": "d1", "org_id": "o1", "product": "Desk", "serial": "S", "mac": "zz"},
-         "mac: 'zz' is not a MAC address"),
+        ({"type": "org", "id": "o2", "name": "X", "partner_id": "p1", "country": "USA"},
+         "country: String should match pattern"),
+        ({"type": "org", "id": "o2", "name": "X", "partner_id": "p1", "domains": [{"name": "x.example",
+                                                                                  "status": "owned"}]},
+         "domains.0.status: Input should be 'claimed' or 'verified'"),
+        ({**DESK, "mac": "00:1A:2B:3C:4D"}, "mac: '00:1A:2B:3C:4D' is not a MAC address"),
+        ({**DESK, "mac": "00:1A:2B:3C:4D:5G"}, "mac: '00:1A:2B:3C:4D:5G' is not a MAC address"),
+        ({**DESK, "sip_address": "jane"}, "sip_address: 'jane' is not a SIP address (expected sip:user@host)"),
+        ({**DESK, "owner_user_id": "u1", "owner_place": "Room 4"},
+         "a device is owned by a user or stands in a place, not both"),
+        ({"type": "order", "number": "WO-1", "org_id": "o1", "status": "ok", "placed_at": "yesterday"},
+         "placed_at: Input should be a valid datetime"),
+        ({"type": "user", "id": "u1", "deleted": "yes"}, "deleted: Input should be True"),
     ],
 )
-async def test_a_bad_record_is_rejected_with_its_reason(record: dict[str, object], error: str) -> None:
+async def test_a_bad_record_is_rejected_with_its_reason(record: object, error: str) -> None:
     store = IdentityStore.memory()
 
     report = await handlers.import_records(chunks(*BASE, record), store)
@@ -71,7 +94,60 @@ async def test_a_bad_record_is_rejected_with_its_reason(record: dict[str, object
     assert report.accepted == 2
     assert len(report.rejected) == 1
     assert report.rejected[0]["line"] == 3
-    assert error in report.rejected[0]["error"]
+    assert report.rejected[0]["error"].startswith(error), report.rejected[0]["error"]
+
+
+async def test_phone_numbers_are_read_in_the_org_country_and_kept_as_typed() -> None:
+    store = IdentityStore.memory()
+    italian_org = {"type": "org", "id": "o-it", "name": "Bianchi", "partner_id": "p1", "country": "IT"}
+    numbers = ["02 1234 5678", "+39 02 1234 5678", "0039.02.1234.5678", "+1 (415) 555-0100"]
+    user = {**JANE, "org_id": "o-it", "phone_numbers": numbers}
+
+    report = await handlers.import_records(chunks(*BASE, italian_org, user), store)
+
+    assert report.rejected == []
+    saved = await store.get(User, "u1")
+    assert saved is not None
+    assert [(p.display, p.e164) for p in saved.phone_numbers] == [
+        ("02 1234 5678", "+390212345678"),
+        ("+39 02 1234 5678", "+390212345678"),
+        ("0039.02.1234.5678", "+390212345678"),
+        ("+1 (415) 555-0100", "+14155550100"),
+    ]
+
+
+@pytest.mark.parametrize("mac", ["00:1A:2B:3C:4D:5E", "00-1a-2b-3c-4d-5e", "001a.2b3c.4d5e", "001A2B3C4D5E"])
+async def test_a_mac_address_in_any_notation_is_stored_in_one_form(mac: str) -> None:
+    store = IdentityStore.memory()
+
+    await handlers.import_records(chunks(*BASE, {**DESK, "mac": mac}), store)
+
+    device = await store.get(Device, "d1")
+    assert device is not None
+    assert device.mac == "001a2b3c4d5e"
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("sip:Jane.Doe@Acme.example", "jane.doe@acme.example"), ("jane.doe@acme.example:5061", "jane.doe@acme.example"),
+     ("sips:room-1@10.0.0.7;transport=tls", "room-1@10.0.0.7")],
+)
+async def test_a_sip_address_is_stored_without_scheme_port_or_parameters(given: str, stored: str) -> None:
+    store = IdentityStore.memory()
+
+    await handlers.import_records(chunks(*BASE, {**DESK, "sip_address": given}), store)
+
+    device = await store.get(Device, "d1")
+    assert device is not None
+    assert device.sip_address == stored
+
+
+async def test_an_email_keeps_its_local_part_and_gets_a_lower_case_domain() -> None:
+    store = IdentityStore.memory()
+
+    await handlers.import_records(chunks(*BASE, {**JANE, "email": "Jane.Doe@ACME.Example"}), store)
+
+    assert (await store.get(User, "u1")).email == "Jane.Doe@acme.example"  # type: ignore[union-attr]
 
 
 async def test_importing_the_same_record_twice_changes_nothing_the_second_time() -> None:
@@ -129,3 +205,48 @@ async def test_a_line_over_the_size_limit_is_rejected_and_the_next_line_still_re
 
     assert report.accepted == 3
     assert report.rejected == [{"line": 3, "error": "line is longer than 1 MiB"}]
+
+
+async def test_deleting_a_user_leaves_a_tombstone_and_revokes_their_partner_roles() -> None:
+    store = IdentityStore.memory()
+    await handlers.import_records(chunks(*BASE, {**JANE, "roles": ["helpdesk"]}), store)
+    await published(store)
+
+    report = await handlers.import_records(chunks({"type": "user", "id": "u1", "deleted": True}), store)
+    again = await handlers.import_records(chunks({"type": "user", "id": "u1", "deleted": True}), store)
+
+    assert (report.accepted, again.accepted) == (1, 1)
+    assert await published(store) == ["UserUpserted", "RoleRevoked"]
+    tombstone = await store.get(User, "u1")
+    assert tombstone is not None
+    assert (tombstone.deleted, tombstone.version) == (True, 2)
+    assert await handlers.user_by_email("jane@acme.example", store) is None
+
+
+async def test_a_deleted_user_can_be_imported_again() -> None:
+    store = IdentityStore.memory()
+    await handlers.import_records(chunks(*BASE, JANE, {"type": "user", "id": "u1", "deleted": True}), store)
+
+    await handlers.import_records(chunks(JANE), store)
+
+    user = await store.get(User, "u1")
+    assert user is not None
+    assert (user.deleted, user.version) == (False, 3)
+
+
+async def test_an_order_is_deleted_by_its_number() -> None:
+    store = IdentityStore.memory()
+    order = {"type": "order", "number": "WO-1", "org_id": "o1", "status": "ok", "placed_at": "2024-01-01T00:00:00Z"}
+    await handlers.import_records(chunks(*BASE, order), store)
+
+    await handlers.import_records(chunks({"type": "order", "number": "WO-1", "deleted": True}), store)
+
+    assert (await store.get(Order, "WO-1")).deleted is True  # type: ignore[union-attr]
+
+
+async def test_a_customer_that_still_has_users_cannot_be_deleted() -> None:
+    store = IdentityStore.memory()
+
+    report = await handlers.import_records(chunks(*BASE, JANE, {"type": "org", "id": "o1", "deleted": True}), store)
+
+    assert report.rejected == [{"line": 4, "error": "'o1' still has users, devices or orders; delete those first"}]

@@ -91,3 +91,13 @@ async def test_a_customer_moved_to_another_partner_takes_its_users_along() -> No
 
     assert await found_users(store, "jane", "p1") == []
     assert await found_users(store, "jane", "p2") == ["u1"]
+
+
+async def test_a_deleted_user_is_no_longer_found_and_a_late_older_event_does_not_revive_them() -> None:
+    store = MemorySearchStore()
+    await handlers.index(user_upserted(id="u1", version=1), store)
+
+    await handlers.index(user_upserted(id="u1", version=2, deleted=True), store)
+    await handlers.index(user_upserted(id="u1", version=1), store)
+
+    assert await found_users(store, "jane") == []
