@@ -23,18 +23,23 @@ Handler = Callable[[Event], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Subscription:
-    """A consumer group's interest in some topics. Every replica of a service shares one group."""
+    """A consumer group's interest in some topics. Every replica of a service shares one group.
+
+    With `replay`, every replica instead reads every partition itself, from the beginning at each start, and
+    commits nothing: for a read model each replica keeps in memory. `group` then only names its dead letters.
+    """
 
     group: str
     topics: tuple[str, ...]
     handler: Handler
+    replay: bool = False
 
 
 @dataclass(frozen=True)
 class DeadLetter:
     group: str
     topic: str
-    body: bytes
+    message: Event | bytes
     error: str
 
 
@@ -44,16 +49,19 @@ class Bus(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     async def ready(self) -> bool: ...
+    async def caught_up(self) -> bool:
+        """Whether every replay subscription has handled what its topics held when it started."""
+        ...
 
 
 class DeliveryFailed(Exception):
     """Raised when a message could not be handled after every attempt."""
 
 
-async def deliver(subscription: Subscription, body: bytes, attempts: int, backoff: float = 0.05) -> None:
+async def deliver(subscription: Subscription, message: Event | bytes, attempts: int, backoff: float = 0.05) -> None:
     """Decode a message and run the handler, retrying; raise DeliveryFailed with the last error."""
     try:
-        event = decode(body)
+        event = message if isinstance(message, Event) else decode(message)
     except ValueError as error:
         raise DeliveryFailed(f"undecodable message: {error}") from error
     token = correlation_id.set(event.correlation_id)
@@ -78,7 +86,7 @@ async def deliver(subscription: Subscription, body: bytes, attempts: int, backof
 @dataclass
 class _Consumer:
     subscription: Subscription
-    queue: asyncio.Queue[tuple[str, bytes]] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[tuple[str, Event | bytes]] = field(default_factory=asyncio.Queue)
     task: asyncio.Task[None] | None = None
 
 
@@ -87,13 +95,14 @@ class InProcessBus:
 
     Each consumer group gets its own queue and worker, so a publisher never runs a consumer's code and a
     slow consumer never blocks a publisher, as with Kafka. Topics are kept as logs so a group that
-    subscribes late still reads from the beginning.
+    subscribes late still reads from the beginning. Events are immutable, so they are handed over as they
+    are, without the serialisation that Kafka needs (the contract and Kafka tests cover that).
     """
 
     def __init__(self, attempts: int = 3) -> None:
         self.attempts = attempts
         self.dead_letters: list[DeadLetter] = []
-        self._log: dict[str, list[bytes]] = defaultdict(list)
+        self._log: dict[str, list[Event | bytes]] = defaultdict(list)
         self._consumers: list[_Consumer] = []
         self._running = False
 
@@ -101,24 +110,25 @@ class InProcessBus:
         consumer = _Consumer(subscription)
         self._consumers.append(consumer)
         for topic in subscription.topics:
-            for body in self._log[topic]:
-                consumer.queue.put_nowait((topic, body))
+            for message in self._log[topic]:
+                consumer.queue.put_nowait((topic, message))
         if self._running:
             consumer.task = asyncio.create_task(self._work(consumer))
 
     async def publish(self, event: Event) -> None:
-        await self.publish_raw(event.TOPIC, event.to_json())
+        await self.publish_raw(event.TOPIC, event)
 
-    async def publish_raw(self, topic: str, body: bytes) -> None:
-        self._log[topic].append(body)
+    async def publish_raw(self, topic: str, message: Event | bytes) -> None:
+        self._log[topic].append(message)
         for consumer in self._consumers:
             if topic in consumer.subscription.topics:
-                consumer.queue.put_nowait((topic, body))
+                consumer.queue.put_nowait((topic, message))
 
     def published(self, topics: Iterable[str] | None = None) -> list[Event]:
         """Every event published so far, optionally only on some topics (for tests and replays)."""
         wanted = set(topics) if topics is not None else set(self._log)
-        return [decode(body) for topic, bodies in self._log.items() if topic in wanted for body in bodies]
+        return [m if isinstance(m, Event) else decode(m)
+                for topic, messages in self._log.items() if topic in wanted for m in messages]
 
     async def start(self) -> None:
         self._running = True
@@ -138,17 +148,20 @@ class InProcessBus:
     async def ready(self) -> bool:
         return self._running
 
+    async def caught_up(self) -> bool:
+        return self._running and all(c.queue.empty() for c in self._consumers if c.subscription.replay)
+
     async def drain(self) -> None:
         """Wait until every consumer has handled everything published so far."""
         await asyncio.gather(*(c.queue.join() for c in self._consumers))
 
     async def _work(self, consumer: _Consumer) -> None:
         while True:
-            topic, body = await consumer.queue.get()
+            topic, message = await consumer.queue.get()
             try:
-                await deliver(consumer.subscription, body, self.attempts, backoff=0.01)
+                await deliver(consumer.subscription, message, self.attempts, backoff=0.01)
             except DeliveryFailed as error:
-                self.dead_letters.append(DeadLetter(consumer.subscription.group, topic, body, str(error)))
+                self.dead_letters.append(DeadLetter(consumer.subscription.group, topic, message, str(error)))
                 log.error("dead-lettered", extra={"group": consumer.subscription.group, "topic": topic,
                                                   "error": str(error)})
             finally:

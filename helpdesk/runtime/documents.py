@@ -7,8 +7,7 @@ the events later and removes them. Two implementations: in memory, and MongoDB t
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -16,7 +15,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from contracts import Event
+from contracts import Event, decode
 
 Doc = dict[str, Any]
 OUTBOX = "_outbox"
@@ -30,7 +29,8 @@ class VersionConflict(Exception):
 class PendingEvent:
     collection: str
     doc_id: str
-    body: Doc
+    event: Event
+    token: Any = None  # what the store needs to find the event again when it was published
 
 
 class Documents(Protocol):
@@ -62,13 +62,25 @@ def _matches(doc: Doc, where: Mapping[str, Any]) -> bool:
 
 
 class MemoryDocuments:
-    def __init__(self, name: str) -> None:
+    """Documents in a dict. Reads return shallow copies: callers treat documents as values, never mutate them."""
+
+    def __init__(self, name: str, indexes: Sequence[str] = ()) -> None:
         self.name = name
         self._docs: dict[str, Doc] = {}
+        self._indexes: dict[str, dict[Any, set[str]]] = {field: {} for field in indexes}
+
+    def _index(self, doc: Doc, add: bool) -> None:
+        for field, index in self._indexes.items():
+            value = doc.get(field)
+            for key in value if isinstance(value, list) else [value]:
+                if add:
+                    index.setdefault(key, set()).add(doc["_id"])
+                else:
+                    index.get(key, set()).discard(doc["_id"])
 
     async def get(self, doc_id: str) -> Doc | None:
         doc = self._docs.get(doc_id)
-        return copy.deepcopy(_public(doc)) if doc is not None else None
+        return _public(doc) if doc is not None else None
 
     async def save(self, doc: Doc, *, expected_version: int | None, events: Sequence[Event] = ()) -> None:
         current = self._docs.get(doc["_id"])
@@ -76,26 +88,33 @@ class MemoryDocuments:
             raise VersionConflict(doc["_id"])
         if expected_version is not None and (current is None or current.get("version") != expected_version):
             raise VersionConflict(doc["_id"])
-        outbox = list(current.get(OUTBOX, [])) if current else []
-        outbox += [event.model_dump(mode="json") for event in events]
-        self._docs[doc["_id"]] = {**copy.deepcopy(doc), OUTBOX: outbox}
+        outbox = [*current.get(OUTBOX, []), *events] if current else list(events)
+        if current is not None:
+            self._index(current, add=False)
+        self._docs[doc["_id"]] = {**doc, OUTBOX: outbox}
+        self._index(doc, add=True)
 
     async def find(self, where: Mapping[str, Any], limit: int = 1000) -> list[Doc]:
-        found = [copy.deepcopy(_public(d)) for d in self._docs.values() if _matches(d, where)]
+        candidates: Iterable[Doc] = self._docs.values()
+        for field, wanted in where.items():
+            if field in self._indexes and not isinstance(wanted, list):
+                candidates = [self._docs[i] for i in self._indexes[field].get(wanted, ())]
+                break
+        found = [_public(d) for d in candidates if _matches(d, where)]
         return found[:limit]
 
     async def pending(self, limit: int) -> list[PendingEvent]:
         items = [
-            PendingEvent(self.name, doc_id, body)
+            PendingEvent(self.name, doc_id, event)
             for doc_id, doc in self._docs.items()
-            for body in doc.get(OUTBOX, [])
+            for event in doc.get(OUTBOX, [])
         ]
         return items[:limit]
 
     async def mark_published(self, item: PendingEvent) -> None:
         doc = self._docs.get(item.doc_id)
         if doc is not None:
-            doc[OUTBOX] = [e for e in doc.get(OUTBOX, []) if e != item.body]
+            doc[OUTBOX] = [e for e in doc.get(OUTBOX, []) if e.event_id != item.event.event_id]
 
     async def count(self) -> int:
         return len(self._docs)
@@ -137,14 +156,14 @@ class MongoDocuments:
     async def pending(self, limit: int) -> list[PendingEvent]:
         cursor = self._collection.find({f"{OUTBOX}.event_id": {"$exists": True}}, {OUTBOX: 1}).limit(limit)
         return [
-            PendingEvent(self.name, doc["_id"], body)
+            PendingEvent(self.name, doc["_id"], decode(body), token=body)
             async for doc in cursor
             for body in doc.get(OUTBOX, [])
         ]
 
     async def mark_published(self, item: PendingEvent) -> None:
         # The whole event as read back: FerretDB 1.24 pulls by equal value, not by a condition.
-        await self._collection.update_one({"_id": item.doc_id}, {"$pull": {OUTBOX: item.body}})
+        await self._collection.update_one({"_id": item.doc_id}, {"$pull": {OUTBOX: item.token}})
 
     async def count(self) -> int:
         return await self._collection.count_documents({})

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass, field
+from typing import Any
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
@@ -18,6 +20,32 @@ log = logging.getLogger(__name__)
 
 def dead_letter_topic(group: str) -> str:
     return f"dlq.{group}"
+
+
+@dataclass
+class _Replay:
+    """Where a replay subscription stands: the last offset it handled per partition, and where it must reach."""
+
+    topics: tuple[str, ...]
+    subscriber: Any = None
+    handled: dict[tuple[str, int], int] = field(default_factory=dict)
+    targets: dict[tuple[str, int], int] | None = None
+    done: bool = False
+
+    async def caught_up(self) -> bool:
+        if self.done:
+            return True
+        consumer = getattr(self.subscriber, "consumer", None)
+        if consumer is None:
+            return False
+        assigned = list(consumer.assignment())
+        if {tp.topic for tp in assigned} != set(self.topics):
+            return False  # not every topic's partitions are assigned yet
+        if self.targets is None:
+            first, end = await consumer.beginning_offsets(assigned), await consumer.end_offsets(assigned)
+            self.targets = {(tp.topic, tp.partition): end[tp] - 1 for tp in assigned if end[tp] > first[tp]}
+        self.done = all(self.handled.get(tp, -1) >= last for tp, last in self.targets.items())
+        return self.done
 
 
 class KafkaBus:
@@ -34,22 +62,40 @@ class KafkaBus:
         )
         self._connected = asyncio.Event()
         self._connector: asyncio.Task[None] | None = None
+        self._replays: list[_Replay] = []
 
     def topic(self, name: str) -> str:
         return self.prefix + name
 
     def subscribe(self, subscription: Subscription) -> None:
-        @self.broker.subscriber(
+        replay = _Replay(tuple(self.topic(t) for t in subscription.topics)) if subscription.replay else None
+        subscriber = self.broker.subscriber(
             *(self.topic(t) for t in subscription.topics),
-            group_id=self.topic(subscription.group),
+            # A replay reads every partition from the beginning and commits nothing, so it needs no group.
+            group_id=None if replay else self.topic(subscription.group),
             auto_offset_reset="earliest",
-            ack_policy=AckPolicy.NACK_ON_ERROR,  # a failure to dead-letter re-reads the message
+            # NACK_ON_ERROR: a failure to dead-letter re-reads the message.
+            ack_policy=AckPolicy.ACK_FIRST if replay else AckPolicy.NACK_ON_ERROR,
         )
+        if replay is not None:
+            replay.subscriber = subscriber
+            self._replays.append(replay)
+
+        @subscriber
         async def on_message(message: KafkaMessage) -> None:
             try:
                 await deliver(subscription, message.body, self.attempts)
             except DeliveryFailed as error:
                 await self._dead_letter(subscription.group, message, str(error))
+            if replay is not None:
+                raw = message.raw_message
+                replay.handled[(getattr(raw, "topic", ""), getattr(raw, "partition", -1))] = getattr(raw, "offset", -1)
+
+    async def caught_up(self) -> bool:
+        for replay in self._replays:
+            if not await replay.caught_up():
+                return False
+        return True
 
     async def _dead_letter(self, group: str, message: KafkaMessage, error: str) -> None:
         raw = message.raw_message

@@ -7,7 +7,6 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
-from contracts import decode
 from helpdesk.runtime.bus import Bus
 from helpdesk.runtime.documents import Documents
 
@@ -32,7 +31,7 @@ class OutboxRelay:
         for collection in self.collections:
             while pending := await collection.pending(batch):
                 for item in pending:
-                    await self.bus.publish(decode(item.body))
+                    await self.bus.publish(item.event)
                     await collection.mark_published(item)
                     sent += 1
         return sent

@@ -23,6 +23,7 @@ class Service:
     subscriptions: Sequence[Subscription] = ()
     relay: OutboxRelay | None = None
     on_start: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    on_stop: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
     prepared: asyncio.Event = field(default_factory=asyncio.Event)
     _preparing: asyncio.Task[None] | None = None
 
@@ -62,3 +63,5 @@ class Service:
                 await self._preparing
         if self.relay is not None:
             await self.relay.stop()
+        for step in self.on_stop:
+            await step()

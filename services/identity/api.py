@@ -9,15 +9,16 @@ from fastapi import APIRouter, Request
 from helpdesk.runtime.outbox import OutboxRelay
 from helpdesk.runtime.web import ApiError
 from services.identity import handlers, views
+from services.identity.parsing import LineParser
 from services.identity.store import IdentityStore
 
 
-def router(store: IdentityStore, relay: OutboxRelay) -> APIRouter:
+def router(store: IdentityStore, relay: OutboxRelay, parser: LineParser) -> APIRouter:
     api = APIRouter(prefix="/internal")
 
     @api.post("/import", summary="Upsert partners, orgs, users, devices and orders from an NDJSON stream.")
     async def import_records(request: Request) -> dict[str, Any]:
-        report = await handlers.import_records(request.stream(), store, on_change=relay.kick)
+        report = await handlers.import_records(request.stream(), store, on_change=relay.kick, parser=parser)
         return {"accepted": report.accepted, "rejected": report.rejected, "rejected_total": report.rejected_total}
 
     @api.get("/logins", summary="The user who logs in with this e-mail, with their managing partner.")

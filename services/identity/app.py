@@ -10,19 +10,24 @@ from helpdesk.runtime.service import Service
 from helpdesk.runtime.web import Check, create_app
 from services.identity import api, demo, handlers
 from services.identity.config import IdentitySettings
+from services.identity.parsing import LineParser
 from services.identity.store import IdentityStore
 
 
 def build(settings: IdentitySettings, store: IdentityStore, bus: Bus, checks: dict[str, Check]) -> Service:
     relay = OutboxRelay(list(store.collections.values()), bus)
+    parser = LineParser(settings.import_workers)
     app = create_app("Help Desk identity service", checks)
-    app.include_router(api.router(store, relay))
+    app.include_router(api.router(store, relay, parser))
 
     async def seed() -> None:
         if settings.seed == "demo":
             await handlers.import_records(_once(demo.ndjson()), store)
 
-    return Service("identity", app, relay=relay, on_start=[store.create_indexes, seed])
+    async def close_parser() -> None:
+        parser.close()
+
+    return Service("identity", app, relay=relay, on_start=[store.create_indexes, seed], on_stop=[close_parser])
 
 
 async def _once(body: bytes) -> AsyncIterator[bytes]:

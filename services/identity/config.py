@@ -13,3 +13,5 @@ class IdentitySettings(CommonSettings):
     port: int = 8001
     mongo_database: str = "identity"
     seed: Literal["none", "demo"] = "none"
+    # Processes that parse and validate the lines of a big import while this one applies them (0: none).
+    import_workers: int = 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -23,10 +24,28 @@ class InvalidRecord(ValueError):
 
 
 def _email(value: str) -> str:
+    """The address as email-validator normalises it; a domain's verdict is kept, as many users share one."""
+    local, at, domain = value.rpartition("@")
     try:
-        return email_validator.validate_email(value, check_deliverability=False).normalized
+        if not at or len(value) > 254:
+            return _validated(value)
+        normalized_domain = _validated_domain(domain)
+        normalized_local = _validated(f"{local}@{_PROBE_DOMAIN}").rpartition("@")[0]
     except email_validator.EmailNotValidError as error:
         raise ValueError(f"{value!r} is not an e-mail address: {error}") from error
+    return f"{normalized_local}@{normalized_domain}"
+
+
+_PROBE_DOMAIN = "a.io"
+
+
+def _validated(address: str) -> str:
+    return email_validator.validate_email(address, check_deliverability=False).normalized
+
+
+@functools.lru_cache(maxsize=100_000)
+def _validated_domain(domain: str) -> str:
+    return _validated(f"probe@{domain}").rpartition("@")[2]
 
 
 def canonical_mac(value: str) -> str:
@@ -153,6 +172,9 @@ def _explain(error: ValidationError) -> str:
     return f"{field}: {message}" if field else message
 
 
+Entity = Partner | Org | User | Device | Order
+
+
 def partner_from(record: PartnerRecord, version: int) -> Partner:
     return Partner(id=record.id, name=record.name, version=version)
 
@@ -187,6 +209,22 @@ def device_from(record: DeviceRecord, version: int) -> Device:
 
 def order_from(record: OrderRecord, version: int) -> Order:
     return Order(version=version, **record.model_dump(exclude={"type"}))
+
+
+def entity_from(record: Upsert, version: int, country: str | None) -> Entity:
+    """The entity a record describes; a user's national phone numbers are read in `country`."""
+    match record:
+        case PartnerRecord():
+            return partner_from(record, version)
+        case OrgRecord():
+            return org_from(record, version)
+        case UserRecord():
+            return user_from(record, version, country or "US")
+        case DeviceRecord():
+            return device_from(record, version)
+        case OrderRecord():
+            return order_from(record, version)
+    raise TypeError(type(record))
 
 
 def role_changes(before: tuple[str, ...], after: tuple[str, ...]) -> tuple[set[str], set[str]]:

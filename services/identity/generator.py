@@ -123,7 +123,8 @@ def _phone(rng: random.Random, country: str) -> str:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     if style == 2:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    if style == 3:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(country)
+    if style == 3 and metadata is not None and metadata.international_prefix == "00":
         international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
         return "00" + international[1:].replace(" ", ".")
     national_text = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

@@ -22,11 +22,11 @@ from contracts.identity import (
     UserUpserted,
 )
 from helpdesk.runtime.documents import VersionConflict
-from helpdesk.runtime.logs import current_correlation_id
+from helpdesk.runtime.logs import correlation_id, current_correlation_id
 from services.identity import domain
+from services.identity.parsing import INLINE, MAX_LINE_BYTES, LineParser, Parsed
 from services.identity.store import Entity, IdentityStore
 
-MAX_LINE_BYTES = 1 << 20
 MAX_REPORTED_REJECTIONS = 1000
 
 
@@ -66,45 +66,90 @@ async def ndjson_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[int,
 
 
 async def import_records(chunks: AsyncIterator[bytes], store: IdentityStore,
-                         on_change: Callable[[], None] = lambda: None) -> ImportReport:
+                         on_change: Callable[[], None] = lambda: None, parser: LineParser = INLINE
+                         ) -> ImportReport:
     """Upsert every good line; a bad line is reported with its reason and never stops the rest."""
     report = ImportReport()
-    async for number, line in ndjson_lines(chunks):
-        if not line.strip():
-            continue
-        if len(line) > MAX_LINE_BYTES:
-            report.reject(number, "line is longer than 1 MiB")
-            continue
-        try:
-            await import_record(domain.parse_record(line), store)
-        except domain.InvalidRecord as error:
-            report.reject(number, str(error))
-            continue
-        report.accepted += 1
-        on_change()
+    parents = Parents(store)
+    token = correlation_id.set(current_correlation_id())  # one id for every event of this import
+    try:
+        async for parsed in parser.parse(ndjson_lines(chunks)):
+            try:
+                await import_parsed(parsed, store, parents)
+            except domain.InvalidRecord as error:
+                report.reject(parsed.number, str(error))
+                continue
+            report.accepted += 1
+            on_change()
+    finally:
+        correlation_id.reset(token)
     return report
 
 
-async def import_record(record: domain.Record, store: IdentityStore) -> bool:
+class Parents:
+    """The partners and orgs an import refers to, read once per import rather than once per record."""
+
+    def __init__(self, store: IdentityStore) -> None:
+        self.store = store
+        self._known: dict[tuple[type[Any], str], Any] = {}
+
+    async def get(self, kind: type[Entity], entity_id: str, what: str) -> Entity:
+        key = (kind, entity_id)
+        if key not in self._known:
+            self._known[key] = await _require(self.store, kind, entity_id, what)
+        found: Entity = self._known[key]
+        return found
+
+    def forget(self, kind: type[Any], entity_id: str) -> None:
+        self._known.pop((kind, entity_id), None)
+
+
+async def import_parsed(parsed: Parsed, store: IdentityStore, parents: Parents) -> bool:
+    """Apply one parsed line; return whether anything changed."""
+    if parsed.error is not None:
+        raise domain.InvalidRecord(parsed.error)
+    if parsed.entity is None:
+        assert parsed.record is not None
+        return await import_record(parsed.record, store, parents)
+    entity = parsed.entity
+    org = await _parent_org(entity, parents)
+    if isinstance(entity, User) and org is not None and org.country != parsed.country:
+        return await import_record(domain.parse_record(parsed.line), store, parents)  # read in the wrong country
+    kind = type(entity)
+    parents.forget(kind, _key(entity))
+    return await _upsert(store, kind, _key(entity), _versions(entity), org)
+
+
+async def import_record(record: domain.Record, store: IdentityStore, parents: Parents | None = None) -> bool:
     """Apply one record; return whether anything changed."""
-    match record:
-        case domain.DeletionRecord():
-            return await delete(_KINDS[record.type], record.id, store)
-        case domain.PartnerRecord():
-            return await _upsert(store, Partner, record.id, lambda v: domain.partner_from(record, v))
-        case domain.OrgRecord():
-            await _require(store, Partner, record.partner_id, "partner")
-            return await _upsert(store, Org, record.id, lambda v: domain.org_from(record, v))
-        case domain.UserRecord():
-            org = await _require(store, Org, record.org_id, "org")
-            return await _upsert(store, User, record.id, lambda v: domain.user_from(record, v, org.country), org)
-        case domain.DeviceRecord():
-            org = await _require(store, Org, record.org_id, "org")
-            return await _upsert(store, Device, record.id, lambda v: domain.device_from(record, v), org)
-        case domain.OrderRecord():
-            org = await _require(store, Org, record.org_id, "org")
-            return await _upsert(store, Order, record.number, lambda v: domain.order_from(record, v), org)
-    raise domain.InvalidRecord("unsupported record")
+    parents = parents or Parents(store)
+    if isinstance(record, domain.DeletionRecord):
+        kind = _KINDS[record.type]
+        parents.forget(kind, record.id)
+        return await delete(kind, record.id, store)
+    org = await _parent_org(record, parents)
+    country = org.country if org else None
+    entity = domain.entity_from(record, 1, country)
+    return await import_parsed(Parsed(0, b"", entity=entity, country=country), store, parents)
+
+
+async def _parent_org(child: domain.Entity | domain.Upsert, parents: Parents) -> Org | None:
+    """The org a user, device or order belongs to; for an org, checks that its partner exists."""
+    if isinstance(child, Org | domain.OrgRecord):
+        await parents.get(Partner, child.partner_id, "partner")
+        return None
+    if isinstance(child, Partner | domain.PartnerRecord):
+        return None
+    return await parents.get(Org, child.org_id, "org")
+
+
+def _key(entity: domain.Entity) -> str:
+    return entity.number if isinstance(entity, Order) else entity.id
+
+
+def _versions(entity: domain.Entity) -> Callable[[int], Any]:
+    """The entity at a version: as it was built (at version 1), or a copy of it at a later one."""
+    return lambda version: entity if version == 1 else entity.model_copy(update={"version": version})
 
 
 _KINDS: dict[str, Any] = {
@@ -114,29 +159,30 @@ _KINDS: dict[str, Any] = {
 
 def _announce(old: Entity | None, new: Entity, org: Org | None) -> list[Event]:
     """The events that tell the world about a change: the whole entity, and any partner role change."""
+    cid = correlation_id.get()
     match new:
         case Partner():
-            return [PartnerUpserted(partner=new, partner_id=new.id)]
+            return [PartnerUpserted(partner=new, partner_id=new.id, correlation_id=cid)]
         case Org():
-            return [OrgUpserted(org=new, partner_id=new.partner_id)]
+            return [OrgUpserted(org=new, partner_id=new.partner_id, correlation_id=cid)]
     assert org is not None
     match new:
         case User():
-            return _user_events(old if isinstance(old, User) else None, new, org.partner_id)
+            return _user_events(old if isinstance(old, User) else None, new, org.partner_id, cid)
         case Device():
-            return [DeviceUpserted(device=new, partner_id=org.partner_id)]
+            return [DeviceUpserted(device=new, partner_id=org.partner_id, correlation_id=cid)]
         case Order():
-            return [OrderPlaced(order=new, partner_id=org.partner_id)]
+            return [OrderPlaced(order=new, partner_id=org.partner_id, correlation_id=cid)]
     raise TypeError(type(new))
 
 
-def _user_events(old: User | None, new: User, partner_id: str) -> list[Event]:
+def _user_events(old: User | None, new: User, partner_id: str, cid: str) -> list[Event]:
     assigned, revoked = domain.role_changes(old.roles if old and not old.deleted else (),
                                             () if new.deleted else new.roles)
-    events: list[Event] = [UserUpserted(user=new, partner_id=partner_id)]
-    events += [RoleAssigned(user_id=new.id, org_id=new.org_id, role=r, partner_id=partner_id)
+    events: list[Event] = [UserUpserted(user=new, partner_id=partner_id, correlation_id=cid)]
+    events += [RoleAssigned(user_id=new.id, org_id=new.org_id, role=r, partner_id=partner_id, correlation_id=cid)
                for r in sorted(assigned)]
-    events += [RoleRevoked(user_id=new.id, org_id=new.org_id, role=r, partner_id=partner_id)
+    events += [RoleRevoked(user_id=new.id, org_id=new.org_id, role=r, partner_id=partner_id, correlation_id=cid)
                for r in sorted(revoked)]
     return events
 
@@ -148,7 +194,7 @@ async def _require(store: IdentityStore, kind: type[Entity], entity_id: str, wha
     return found
 
 
-async def _upsert(store: IdentityStore, kind: type[Entity], entity_id: str, build: Callable[[int], Entity],
+async def _upsert(store: IdentityStore, kind: type[Any], entity_id: str, build: Callable[[int], Any],
                   org: Org | None = None) -> bool:
     for _ in range(5):
         old = await store.get(kind, entity_id)
@@ -156,16 +202,29 @@ async def _upsert(store: IdentityStore, kind: type[Entity], entity_id: str, buil
         if old is not None and old.model_copy(update={"version": new.version}) == new:
             return False
         if await _save(store, old, new, org):
+            if isinstance(old, Org) and isinstance(new, Org) and old.partner_id != new.partner_id:
+                await _reannounce_children(new, store)
             return True
     raise domain.InvalidRecord(f"{entity_id!r} is being changed by someone else; import it again")
 
 
+async def _reannounce_children(org: Org, store: IdentityStore) -> None:
+    """A customer moved to another partner: announce its users, devices and orders again under the new one,
+    so that a consumer replaying a compacted topic never files them under the old partner."""
+    kinds: tuple[type[Any], ...] = (User, Device, Order)
+    for kind in kinds:
+        for child in await store.find(kind, {"org_id": org.id}, limit=10**9):
+            for _ in range(5):
+                current = await store.get(kind, _key(child))
+                if current is None or await _save(store, current, current.model_copy(
+                        update={"version": current.version + 1}), org):
+                    break
+
+
 async def _save(store: IdentityStore, old: Entity | None, new: Entity, org: Org | None) -> bool:
     """Write the new state with its events in one write; False when someone else changed it meanwhile."""
-    correlation = current_correlation_id()
-    events = [e.model_copy(update={"correlation_id": correlation}) for e in _announce(old, new, org)]
     try:
-        await store.save(new, old.version if old else None, events)
+        await store.save(new, old.version if old else None, _announce(old, new, org))
     except VersionConflict:
         return False
     return True

@@ -14,8 +14,8 @@ from helpdesk.runtime.documents import Documents, MemoryDocuments, MongoDocument
 Entity = TypeVar("Entity", Partner, Org, User, Device, Order)
 
 _INDEXES: dict[str, tuple[str, ...]] = {
-    "partners": (), "orgs": ("partner_id",), "users": ("org_id", "email_key"),
-    "devices": ("org_id", "owner_user_id"), "orders": ("org_id",),
+    "partners": (), "orgs": ("partner_id",), "users": ("email_key", "org_id"),
+    "devices": ("owner_user_id", "org_id"), "orders": ("org_id",),
 }
 
 
@@ -38,7 +38,7 @@ class IdentityStore:
 
     @classmethod
     def memory(cls) -> IdentityStore:
-        return cls({name: MemoryDocuments(name) for name in _INDEXES})
+        return cls({name: MemoryDocuments(name, indexes) for name, indexes in _INDEXES.items()})
 
     @classmethod
     def mongo(cls, db: AsyncDatabase[dict[str, Any]]) -> IdentityStore:

@@ -14,7 +14,7 @@ from tests.factories import user_upserted
 @pytest.fixture
 async def docs(database: AsyncDatabase[dict[str, Any]] | None) -> Documents:
     if database is None:
-        return MemoryDocuments("things")
+        return MemoryDocuments("things", indexes=("kind",))
     mongo = MongoDocuments(database, "things", indexes=("kind",))
     await mongo.create_indexes()
     return mongo
@@ -52,11 +52,11 @@ async def test_events_stay_pending_in_order_until_marked_published(docs: Documen
     await docs.save({"_id": "u1", "version": 2}, expected_version=1, events=[second])
 
     pending = await docs.pending(10)
-    assert [p.body["event_id"] for p in pending] == [first.event_id, second.event_id]
+    assert [p.event.event_id for p in pending] == [first.event_id, second.event_id]
     assert {(p.collection, p.doc_id) for p in pending} == {("things", "u1")}
 
     await docs.mark_published(pending[0])
-    assert [p.body["event_id"] for p in await docs.pending(10)] == [second.event_id]
+    assert [p.event.event_id for p in await docs.pending(10)] == [second.event_id]
     await docs.mark_published(pending[1])
     assert await docs.pending(10) == []
 

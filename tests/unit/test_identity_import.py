@@ -250,3 +250,17 @@ async def test_a_customer_that_still_has_users_cannot_be_deleted() -> None:
     report = await handlers.import_records(chunks(*BASE, JANE, {"type": "org", "id": "o1", "deleted": True}), store)
 
     assert report.rejected == [{"line": 4, "error": "'o1' still has users, devices or orders; delete those first"}]
+
+
+async def test_a_customer_moving_to_another_partner_announces_its_users_again_under_the_new_one() -> None:
+    store = IdentityStore.memory()
+    other = {"type": "partner", "id": "p2", "name": "Contoso"}
+    await handlers.import_records(chunks(*BASE, other, JANE), store)
+    await published(store)
+
+    await handlers.import_records(chunks({**BASE[1], "partner_id": "p2"}), store)
+
+    bus = InProcessBus()
+    await OutboxRelay(list(store.collections.values()), bus).run_once()
+    assert [(e.event_type, e.partner_id) for e in bus.published()] == [
+        ("OrgUpserted", "p2"), ("UserUpserted", "p2")]

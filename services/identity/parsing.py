@@ -1,0 +1,110 @@
+"""Reading import lines, on another core when the import is big: parsing and validating is half the work."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from collections import deque
+from collections.abc import AsyncIterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+
+from services.identity import domain
+
+MAX_LINE_BYTES = 1 << 20
+BATCH_LINES = 2000
+IN_FLIGHT = 3
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One line, read: the entity it describes, or the record when the entity needs more context to build
+    (a deletion, a user whose customer's country is not known yet), or why it was rejected."""
+
+    number: int
+    line: bytes
+    entity: domain.Entity | None = None
+    record: domain.Record | None = None
+    error: str | None = None
+    country: str | None = None  # the country a user's national phone numbers were read in
+
+    def without_line(self) -> Parsed:
+        return Parsed(self.number, b"", self.entity, self.record, self.error, self.country)
+
+
+# The countries of the customers this process has read, to read their users' national phone numbers. It is a
+# guess that the importer checks: it rebuilds the user when the customer's country turns out to be another.
+_countries: dict[str, str] = {}
+
+
+def parse_line(number: int, line: bytes) -> Parsed:
+    if len(line) > MAX_LINE_BYTES:
+        return Parsed(number, line, error="line is longer than 1 MiB")
+    try:
+        record = domain.parse_record(line)
+        if isinstance(record, domain.DeletionRecord):
+            return Parsed(number, line, record=record)
+        if isinstance(record, domain.OrgRecord):
+            _countries[record.id] = record.country.upper()
+        if not isinstance(record, domain.UserRecord):
+            return Parsed(number, line, entity=domain.entity_from(record, 1, None))
+        if record.org_id in _countries:
+            country = _countries[record.org_id]
+            return Parsed(number, line, entity=domain.entity_from(record, 1, country), country=country)
+        return Parsed(number, line, record=record)
+    except domain.InvalidRecord as error:
+        return Parsed(number, line, error=str(error))
+
+
+def parse_batch(lines: list[tuple[int, bytes]]) -> list[Parsed]:
+    """Runs in a worker process; the lines stay with the caller, so they are not sent back."""
+    return [parse_line(number, line).without_line() for number, line in lines]
+
+
+class LineParser:
+    """Parses the lines of an import in order. A small import is parsed in place; a big one batch by batch in
+    worker processes (started on first use and kept), while this process applies the batches already read."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: Executor | None = None
+
+    def _executor(self) -> Executor | None:
+        if self.workers <= 0:
+            return None
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")  # no fork of a process running an event loop
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        return self._pool
+
+    async def parse(self, lines: AsyncIterator[tuple[int, bytes]]) -> AsyncIterator[Parsed]:
+        loop = asyncio.get_running_loop()
+        in_flight: deque[tuple[list[tuple[int, bytes]], asyncio.Future[list[Parsed]]]] = deque()
+        batch: list[tuple[int, bytes]] = []
+        async for numbered in lines:
+            if numbered[1].strip():
+                batch.append(numbered)
+            if len(batch) >= BATCH_LINES and (pool := self._executor()) is not None:
+                in_flight.append((batch, loop.run_in_executor(pool, parse_batch, batch)))
+                batch = []
+                while len(in_flight) >= IN_FLIGHT:
+                    for parsed in await _with_lines(*in_flight.popleft()):
+                        yield parsed
+        while in_flight:
+            for parsed in await _with_lines(*in_flight.popleft()):
+                yield parsed
+        for number, line in batch:
+            yield parse_line(number, line)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+async def _with_lines(batch: list[tuple[int, bytes]], future: asyncio.Future[list[Parsed]]) -> list[Parsed]:
+    return [Parsed(p.number, line, p.entity, p.record, p.error, p.country)
+            for p, (_, line) in zip(await future, batch, strict=True)]
+
+
+INLINE = LineParser(workers=0)
