@@ -68,6 +68,7 @@ class MemoryDocuments:
         self.name = name
         self._docs: dict[str, Doc] = {}
         self._indexes: dict[str, dict[Any, set[str]]] = {field: {} for field in indexes}
+        self._with_outbox: dict[str, None] = {}  # ids of documents with events to publish, oldest first
 
     def _index(self, doc: Doc, add: bool) -> None:
         for field, index in self._indexes.items():
@@ -93,6 +94,8 @@ class MemoryDocuments:
             self._index(current, add=False)
         self._docs[doc["_id"]] = {**doc, OUTBOX: outbox}
         self._index(doc, add=True)
+        if outbox:
+            self._with_outbox[doc["_id"]] = None
 
     async def find(self, where: Mapping[str, Any], limit: int = 1000) -> list[Doc]:
         candidates: Iterable[Doc] = self._docs.values()
@@ -104,17 +107,19 @@ class MemoryDocuments:
         return found[:limit]
 
     async def pending(self, limit: int) -> list[PendingEvent]:
-        items = [
-            PendingEvent(self.name, doc_id, event)
-            for doc_id, doc in self._docs.items()
-            for event in doc.get(OUTBOX, [])
-        ]
+        items: list[PendingEvent] = []
+        for doc_id in self._with_outbox:
+            items += [PendingEvent(self.name, doc_id, event) for event in self._docs[doc_id][OUTBOX]]
+            if len(items) >= limit:
+                break
         return items[:limit]
 
     async def mark_published(self, item: PendingEvent) -> None:
         doc = self._docs.get(item.doc_id)
         if doc is not None:
             doc[OUTBOX] = [e for e in doc.get(OUTBOX, []) if e.event_id != item.event.event_id]
+            if not doc[OUTBOX]:
+                self._with_outbox.pop(item.doc_id, None)
 
     async def count(self) -> int:
         return len(self._docs)
