@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +20,8 @@ infra = typer.Typer(help="The local Kafka broker and FerretDB server (deploy/loc
 contracts_cli = typer.Typer(help="The event contracts' JSON Schemas.", no_args_is_help=True)
 cli.add_typer(infra, name="infra")
 cli.add_typer(contracts_cli, name="contracts")
+search_cli = typer.Typer(help="The search read model.", no_args_is_help=True)
+cli.add_typer(search_cli, name="search")
 
 ROOT = Path(__file__).resolve().parent.parent
 INFRA_SCRIPT = ROOT / "deploy" / "local" / "infra.sh"
@@ -80,6 +84,28 @@ def infra_status() -> None:
     _infra("status")
 
 
+@cli.command()
+def seed(
+    scale: Annotated[int, typer.Option(help="Number of users; customers, devices and orders follow from it.")] = 1000,
+    out: Annotated[Path | None, typer.Option(help="Write the NDJSON records to this file.")] = None,
+    url: Annotated[str | None, typer.Option(help="Import into the product running at this URL instead.")] = None,
+    random_seed: Annotated[int, typer.Option("--seed", help="Same seed, same data.")] = 7,
+) -> None:
+    """Generate a deterministic synthetic dataset: to a file, to stdout, or into a running product."""
+    from helpdesk import seeding
+
+    if out is not None and url is not None:
+        raise typer.BadParameter("give --out or --url, not both")
+    if url is not None:
+        report = seeding.import_into(url, scale, random_seed)
+        typer.echo(f"accepted {report['accepted']:,}, rejected {report['rejected_total']:,}", err=True)
+        for rejection in report["rejected"][:20]:
+            typer.echo(f"  line {rejection['line']}: {rejection['error']}", err=True)
+        raise typer.Exit(1 if report["rejected_total"] else 0)
+    with out.open("w", encoding="utf-8") if out is not None else contextlib.nullcontext(sys.stdout) as target:
+        seeding.write(target, scale, random_seed)
+
+
 @contracts_cli.command("write")
 def contracts_write() -> None:
     """Write the current JSON Schema of every event to contracts/schemas/ (after a compatible change)."""
@@ -101,6 +127,28 @@ def contracts_check() -> None:
     for problem in problems:
         typer.echo(problem, err=True)
     raise typer.Exit(1 if problems else 0)
+
+
+@search_cli.command("rebuild")
+def search_rebuild(
+    storage: Annotated[str | None, typer.Option(
+        help="mongo: rebuild the shared read model beside the live one and swap it in; memory: build an index in "
+             "memory, as each replica does at start, and report what it costs. Default: SEARCH_STORAGE.")] = None,
+) -> None:
+    """Rebuild the search read model from identity's Kafka topics alone, showing progress."""
+    import asyncio
+
+    from services.search.config import SearchSettings
+    from services.search.rebuild import describe, rebuild_configured
+
+    settings = SearchSettings()
+    if storage is not None:
+        if storage not in ("mongo", "memory"):
+            raise typer.BadParameter("choose mongo or memory")
+        settings = settings.model_copy(update={"storage": storage})
+    logs.configure("search-rebuild", settings.log_level)
+    summary = asyncio.run(rebuild_configured(settings, lambda p: typer.echo(describe(p), err=True)))
+    typer.echo(summary)
 
 
 def main() -> None:
