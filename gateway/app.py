@@ -2,34 +2,71 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 
-from fastapi import FastAPI
+import httpx
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse
 
-from gateway.auth import TokenIssuer
+from gateway import routes
+from gateway.audit import AuditTrail
+from gateway.auth import TokenIssuer, Verifier
 from gateway.clients import Services
 from gateway.config import GatewaySettings
-from gateway.routes import auth, operator, search
+from gateway.jwks import JwksVerifier
+from gateway.limits import RateLimit, RequestLimits
+from gateway.roles import RoleProjection
+from gateway.routes.operator import IMPORT_PATH
+from helpdesk.runtime.bus import Bus
 from helpdesk.runtime.service import Service
-from helpdesk.runtime.web import create_app
+from helpdesk.runtime.web import Check, create_app
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = (auth.router, operator.router, search.router)
 
 
-def build(settings: GatewaySettings, services: Services) -> Service:
-    checks = {"identity": services.identity.ready, "search": services.search.ready}
+def _routers() -> tuple[APIRouter, ...]:
+    """Every module in gateway/routes serves its `router`: a new area of the API is one new module."""
+    names = sorted(m.name for m in pkgutil.iter_modules(routes.__path__))
+    return tuple(importlib.import_module(f"{routes.__name__}.{name}").router for name in names)
+
+
+ROUTERS = _routers()
+
+
+def build(settings: GatewaySettings, services: Services, bus: Bus, checks: dict[str, Check] | None = None
+          ) -> Service:
+    """The gateway over `services`; it publishes audit events on `bus` and reads role changes from it."""
+    projection = RoleProjection()
+    checks = {**(checks or {}), "identity": services.identity.ready, "search": services.search.ready,
+              "roles": bus.caught_up}
     app = create_app("Partner Help Desk", checks, version="1",
                      description="Find a caller's customer, user, device or order, and help them safely.")
     app.state.settings = settings
     app.state.services = services
-    app.state.issuer = TokenIssuer(settings.jwt_issuer, settings.jwt_audience, settings.token_ttl_seconds,
-                                   settings.demo_signing_key)
+    app.state.roles = projection
+    app.state.audit = AuditTrail(bus)
+    app.state.search_limit = RateLimit(settings.search_burst, settings.search_per_minute)
+    issuer, verifier = _verifier(settings)
+    app.state.issuer, app.state.verifier = issuer, verifier
+    on_stop = [verifier.close] if isinstance(verifier, JwksVerifier) else []
+    app.add_middleware(RequestLimits, max_body=settings.max_body_bytes, max_query=settings.max_query_chars,
+                       large_bodies={IMPORT_PATH: settings.max_import_bytes})
     for router in ROUTERS:
         app.include_router(router)
     _serve_ui(app)
-    return Service("gateway", app)
+    return Service("gateway", app, subscriptions=[projection.subscription()], on_stop=on_stop)
+
+
+def _verifier(settings: GatewaySettings) -> tuple[TokenIssuer | None, Verifier]:
+    if settings.auth_mode == "demo":
+        issuer = TokenIssuer(settings.jwt_issuer, settings.jwt_audience, settings.token_ttl_seconds,
+                             settings.demo_signing_key)
+        return issuer, issuer
+    http = httpx.AsyncClient(timeout=httpx.Timeout(5.0))
+    return None, JwksVerifier(settings.jwt_issuer, settings.jwt_audience, settings.jwks_url, http,
+                              settings.jwks_refetch_cooldown_seconds)
 
 
 def _serve_ui(app: FastAPI) -> None:

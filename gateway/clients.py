@@ -20,6 +20,12 @@ class ServiceClient:
     async def get(self, path: str, **params: Any) -> Any:
         return await self._call("GET", path, params={k: v for k, v in params.items() if v is not None})
 
+    async def put(self, path: str, body: Any) -> Any:
+        return await self._call("PUT", path, json=body)
+
+    async def delete(self, path: str) -> Any:
+        return await self._call("DELETE", path)
+
     async def post_stream(self, path: str, body: AsyncIterator[bytes], content_type: str) -> Any:
         return await self._call("POST", path, content=body, headers={"content-type": content_type},
                                 timeout=None)
@@ -44,7 +50,13 @@ class ServiceClient:
             raise ApiError(503, "service_unavailable",
                            f"The {self.name} service cannot answer right now. Please try again shortly.",
                            headers={"Retry-After": "5"})
-        body = response.json()
+        if response.status_code == 204:
+            return None
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise ApiError(503, "service_unavailable", f"The {self.name} service gave an unreadable answer.",
+                           headers={"Retry-After": "5"}) from error
         if response.status_code >= 400:
             detail = body.get("error", {}) if isinstance(body, dict) else {}
             raise ApiError(response.status_code, detail.get("code", "error"), detail.get("message", "Request failed."))

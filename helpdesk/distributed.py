@@ -80,16 +80,21 @@ def _gateway(settings: GatewaySettings) -> FastAPI:
 
     services = Services(identity=client("identity", settings.identity_url),
                         search=client("search", settings.search_url))
-    gateway = gateway_app.build(settings, services)
+    bus = KafkaBus(settings.kafka_bootstrap, client_id="gateway", topic_prefix=settings.topic_prefix,
+                   attempts=settings.delivery_attempts)
+    gateway = gateway_app.build(settings, services, bus, {"bus": bus.ready})
+    gateway.attach(bus)
+
+    async def start() -> None:
+        await bus.start()
+        await gateway.start()
 
     async def stop() -> None:
+        await gateway.stop()
+        await bus.stop()
         await services.identity.close()
         await services.search.close()
 
-    run_around(gateway.api, _nothing, stop)
+    run_around(gateway.api, start, stop)
     return gateway.api
-
-
-async def _nothing() -> None:
-    return None
 

@@ -42,6 +42,7 @@ class Embedded:
         await self.gateway.start()
         for service in self.services.values():
             await service.prepared.wait()
+        await self.settle()  # the gateway knows every role of the seeded data before it answers
 
     async def settle(self) -> None:
         """Publish every pending event and wait until all consumers handled it (for tests and scripts)."""
@@ -77,7 +78,8 @@ def build(seed: bool = True, gateway_settings: GatewaySettings | None = None) ->
     for service in services.values():
         service.attach(bus)
     settings = gateway_settings or GatewaySettings(auth_mode="demo")
-    gateway = gateway_app.build(settings, Services(identity=_client(identity), search=_client(search)))
+    gateway = gateway_app.build(settings, Services(identity=_client(identity), search=_client(search)), bus)
+    gateway.attach(bus)
     embedded = Embedded(bus, services, gateway)
     run_around(gateway.api, embedded.start, embedded.stop)
     return embedded

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from helpdesk.runtime.outbox import OutboxRelay
 from helpdesk.runtime.web import ApiError
-from services.identity import handlers, views
+from services.identity import handlers, roles, views
 from services.identity.parsing import LineParser
 from services.identity.store import IdentityStore
 
@@ -45,6 +45,7 @@ def router(store: IdentityStore, relay: OutboxRelay, parser: LineParser) -> APIR
     async def order(number: str) -> views.View:
         return _found(await views.order(number, store), "order_not_found", "No such order.")
 
+    api.include_router(roles.router(store, relay))
     return api
 
 

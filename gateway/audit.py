@@ -1,0 +1,45 @@
+"""The audit trail: every agent action on a customer's data becomes one AgentActionRecorded event."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from contracts.gateway import AgentActionRecorded
+from gateway.auth import Principal
+from helpdesk.runtime.bus import Bus
+from helpdesk.runtime.logs import current_correlation_id
+from helpdesk.runtime.web import ApiError
+
+log = logging.getLogger(__name__)
+
+
+class AuditTrail:
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+
+    async def record(self, agent: Principal, action: str, target_type: str, target_id: str, org_id: str) -> None:
+        """Publish before answering: an action that cannot be recorded is not served."""
+        event = AgentActionRecorded(
+            agent_id=agent.user_id, agent_email=agent.email, action=action, target_type=target_type,
+            target_id=target_id, org_id=org_id, partner_id=agent.partner_id or None,
+            correlation_id=current_correlation_id(),
+        )
+        try:
+            await self.bus.publish(event)
+        except Exception as error:  # the bus is down: refuse rather than serve an unaudited read
+            log.error("audit event not published", extra={"action": action, "error": repr(error)})
+            raise ApiError(503, "service_unavailable", "This action cannot be recorded right now. Please try again.",
+                           headers={"Retry-After": "5"}) from error
+        log.info("agent action", extra={"agent_id": agent.user_id, "action": action, "target_type": target_type,
+                                        "target_id": target_id, "org_id": org_id})
+
+
+def _audit(request: Request) -> AuditTrail:
+    trail: AuditTrail = request.app.state.audit
+    return trail
+
+
+AuditDep = Annotated[AuditTrail, Depends(_audit)]

@@ -1,0 +1,24 @@
+"""A customer the agent's partner manages: domains, sites, licences, subscriptions, orders and admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from gateway.audit import AuditDep
+from gateway.auth import HelpdeskAgent
+from gateway.deps import ServicesDep
+from gateway.schemas import COMMON_ERRORS, CustomerView, errors
+from gateway.tenancy import identity_view
+
+router = APIRouter(prefix="/api/v1", tags=["helpdesk"], responses={**COMMON_ERRORS, **errors(404)})
+
+
+@router.get("/customers/{org_id}", response_model=CustomerView,
+            summary="A customer: created, domains, sites, licences, subscriptions, orders, admins, access.")
+async def customer(org_id: str, agent: HelpdeskAgent, services: ServicesDep, audit: AuditDep) -> dict[str, Any]:
+    view = await identity_view(services.identity, "customer", org_id, agent)
+    await audit.record(agent, "customer.viewed", "customer", org_id, org_id)
+    # The access service owns grants; until the gateway calls it, no customer counts as having granted access.
+    return {**view, "read_only_access": {"granted": False, "expires_at": None}}

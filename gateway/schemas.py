@@ -1,0 +1,194 @@
+"""The public API's response shapes: a route answers only the fields named here, whatever a service sends."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    code: str = Field(examples=["not_found"])
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route documents, all in the one error shape."""
+    reasons = {400: "Bad request.", 401: "No or invalid token.", 403: "Lacking the role.",
+               404: "Unknown, or not yours.", 413: "Body too large.", 422: "Invalid input.",
+               429: "Too many requests; see Retry-After.", 503: "A service is down; see Retry-After."}
+    return {status: {"model": ErrorBody, "description": reasons[status]} for status in statuses}
+
+
+COMMON_ERRORS = errors(400, 401, 403, 413, 422, 503)
+
+
+class Me(_Shape):
+    user_id: str
+    email: str
+    name: str
+    org_id: str
+    partner_id: str
+    roles: list[str]
+
+
+class Token(_Shape):
+    access_token: str
+    token_type: Literal["bearer"]
+    expires_in: int
+
+
+class Person(_Shape):
+    user_id: str
+    name: str
+    email: str
+
+
+class Domain(_Shape):
+    name: str
+    status: str
+
+
+class License(_Shape):
+    sku: str
+    name: str
+    total: int
+    consumed: int
+
+
+class Subscription(_Shape):
+    id: str
+    offer: str
+    quantity: int
+    status: str
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+class OrderView(_Shape):
+    number: str
+    org_id: str
+    org_name: str = ""
+    placed_at: datetime
+    status: str
+    subscription_id: str | None = None
+
+
+class ReadOnlyAccess(_Shape):
+    granted: bool
+    expires_at: datetime | None
+
+
+class CustomerView(_Shape):
+    id: str
+    name: str
+    country: str
+    created_at: datetime | None
+    domains: list[Domain]
+    sites: list[str]
+    licenses: list[License]
+    subscriptions: list[Subscription]
+    orders: list[OrderView]
+    admins: list[Person]
+    read_only_access: ReadOnlyAccess
+
+
+class PhoneNumber(_Shape):
+    display: str
+    e164: str | None = None
+
+
+class DeviceSummary(_Shape):
+    id: str
+    product: str
+    serial: str
+    mac: str
+    status: str
+
+
+class EmailStatus(_Shape):
+    address: str
+    last_message: dict[str, Any] | None
+    suppressed: bool
+    suppression: dict[str, Any] | None
+
+
+class UserView(_Shape):
+    id: str
+    org_id: str
+    org_name: str
+    first_name: str
+    last_name: str
+    display_name: str
+    email_address: str
+    phone_numbers: list[PhoneNumber]
+    status: str
+    roles: list[str]
+    licenses: list[str]
+    features: dict[str, bool]
+    devices: list[DeviceSummary]
+    email: EmailStatus | None = Field(description="Delivery status of the user's mail; null until known.")
+
+
+class DeviceView(_Shape):
+    id: str
+    org_id: str
+    org_name: str
+    product: str
+    serial: str
+    mac: str
+    sip_address: str | None = None
+    owner_place: str | None = None
+    owner: Person | None = None
+    status: str
+
+
+class Interpretation(_Shape):
+    kind: str
+    value: str
+
+
+class Matched(_Shape):
+    field: str
+    value: str
+
+
+class Hit(_Shape):
+    id: str
+    org_id: str
+    title: str
+    subtitle: str
+    matched: Matched
+    match: str | None = Field(None, description="How closely it matched: exact, prefix, ...")
+
+
+class SearchResult(_Shape):
+    q: str
+    interpretations: list[Interpretation]
+    customers: list[Hit]
+    users: list[Hit]
+    devices: list[Hit]
+    orders: list[Hit]
+
+
+class ImportReport(_Shape):
+    accepted: int
+    rejected: list[dict[str, Any]]
+    rejected_total: int
+
+
+class HelpdeskAgentEntry(_Shape):
+    user_id: str
+    name: str
+    email: str
+    level: Literal["basic", "advanced"]

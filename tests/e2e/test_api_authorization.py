@@ -1,0 +1,154 @@
+"""Every route of the OpenAPI document refuses the anonymous (401), the wrong role (403) and another partner's
+objects (404, answered exactly like an unknown id)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from helpdesk import embedded
+
+pytestmark = pytest.mark.e2e
+
+AGENT, ADMIN, CUSTOMER_ADMIN = "agent@northwind.example", "admin@northwind.example", "it@acme.example"
+OPERATOR = "operator@helpdesk.local"
+CONTOSO_RECORDS = [
+    {"type": "device", "id": "d-globex1", "org_id": "o-globex", "product": "Room Kit", "serial": "FOC999",
+     "mac": "00:1A:2B:3C:4D:99"},
+    {"type": "order", "number": "WO-900900", "org_id": "o-globex", "placed_at": "2024-02-01T10:00:00Z",
+     "status": "provisioned"},
+]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Who may call a route, who may not, and ids that are the caller's own, another partner's, unknown."""
+
+    allowed: str
+    refused: str | None
+    own: dict[str, str] = field(default_factory=dict)
+    foreign: dict[str, str] = field(default_factory=dict)
+    unknown: dict[str, str] = field(default_factory=dict)
+    body: dict[str, object] | None = None
+    content: str | None = None
+
+
+ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "/api/v1/me"): Route(AGENT, None),
+    ("POST", "/api/v1/operator/import"): Route(OPERATOR, AGENT, content=""),
+    ("GET", "/api/v1/search"): Route(AGENT, CUSTOMER_ADMIN),
+    ("GET", "/api/v1/customers/{org_id}"): Route(
+        AGENT, CUSTOMER_ADMIN, {"org_id": "o-acme"}, {"org_id": "o-globex"}, {"org_id": "o-nobody"}),
+    ("GET", "/api/v1/users/{user_id}"): Route(
+        AGENT, CUSTOMER_ADMIN, {"user_id": "u-jane"}, {"user_id": "u-hank"}, {"user_id": "u-nobody"}),
+    ("GET", "/api/v1/devices/{device_id}"): Route(
+        AGENT, CUSTOMER_ADMIN, {"device_id": "d-desk1"}, {"device_id": "d-globex1"}, {"device_id": "d-nobody"}),
+    ("GET", "/api/v1/orders/{number}"): Route(
+        AGENT, CUSTOMER_ADMIN, {"number": "WO-100200"}, {"number": "WO-900900"}, {"number": "WO-000000"}),
+    ("GET", "/api/v1/partner/helpdesk-agents"): Route(ADMIN, AGENT),
+    ("PUT", "/api/v1/partner/helpdesk-agents/{user_id}"): Route(
+        ADMIN, AGENT, {"user_id": "u-agent"}, {"user_id": "u-other-agent"}, {"user_id": "u-nobody"},
+        body={"level": "basic"}),
+    ("DELETE", "/api/v1/partner/helpdesk-agents/{user_id}"): Route(
+        ADMIN, AGENT, {"user_id": "u-advanced"}, {"user_id": "u-other-agent"}, {"user_id": "u-nobody"}),
+}
+PUBLIC = {("POST", "/api/v1/auth/demo-login")}
+QUERIES = {"/api/v1/search": {"q": "jane"}}
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    product = embedded.build()
+    transport = httpx.ASGITransport(app=product.app)
+    async with (product.app.router.lifespan_context(product.app),
+                httpx.AsyncClient(transport=transport, base_url="http://hd") as client):
+        operator = await _login(client, OPERATOR)
+        body = "".join(json.dumps(r) + "\n" for r in CONTOSO_RECORDS)
+        imported = await client.post("/api/v1/operator/import", content=body, headers=operator)
+        assert imported.json()["accepted"] == len(CONTOSO_RECORDS)
+        await product.settle()
+        yield client
+
+
+async def _login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
+    response = await client.post("/api/v1/auth/demo-login", json={"email": email})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def _call(client: httpx.AsyncClient, method: str, path: str, route: Route, ids: dict[str, str],
+                headers: dict[str, str]) -> httpx.Response:
+    return await client.request(method, path.format(**ids), params=QUERIES.get(path), headers=headers,
+                                json=route.body, content=route.content)
+
+
+def _operations(document: dict[str, object]) -> set[tuple[str, str]]:
+    paths = document["paths"]
+    assert isinstance(paths, dict)
+    return {(method.upper(), path) for path, item in paths.items() for method in item if path.startswith("/api/")}
+
+
+async def test_the_table_covers_every_route_of_the_openapi_document(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+
+    assert _operations(document) == set(ROUTES) | PUBLIC
+
+
+async def test_every_route_refuses_a_caller_without_a_token(client: httpx.AsyncClient) -> None:
+    for (method, path), route in ROUTES.items():
+        response = await _call(client, method, path, route, route.own, {})
+
+        assert (method, path, response.status_code) == (method, path, 401)
+        assert response.json()["error"]["code"] == "unauthenticated"
+
+
+async def test_every_route_refuses_a_forged_token(client: httpx.AsyncClient) -> None:
+    for (method, path), route in ROUTES.items():
+        response = await _call(client, method, path, route, route.own, {"Authorization": "Bearer e30.e30.e30"})
+
+        assert (method, path, response.status_code) == (method, path, 401)
+
+
+async def test_every_route_refuses_a_caller_without_the_role(client: httpx.AsyncClient) -> None:
+    for (method, path), route in ROUTES.items():
+        if route.refused is None:
+            continue
+        response = await _call(client, method, path, route, route.own, await _login(client, route.refused))
+
+        assert (method, path, response.status_code) == (method, path, 403)
+        assert response.json()["error"]["code"] == "forbidden"
+
+
+async def test_another_partners_object_answers_exactly_like_an_unknown_one(client: httpx.AsyncClient) -> None:
+    for (method, path), route in ROUTES.items():
+        if not route.foreign:
+            continue
+        headers = await _login(client, route.allowed)
+
+        foreign = await _call(client, method, path, route, route.foreign, headers)
+        unknown = await _call(client, method, path, route, route.unknown, headers)
+
+        assert (method, path, foreign.status_code) == (method, path, 404)
+        assert foreign.json() == unknown.json()
+        assert foreign.headers.get("content-length") == unknown.headers.get("content-length")
+
+
+async def test_the_caller_with_the_role_is_served_their_own_objects(client: httpx.AsyncClient) -> None:
+    for (method, path), route in ROUTES.items():
+        response = await _call(client, method, path, route, route.own, await _login(client, route.allowed))
+
+        assert (method, path, response.status_code < 300) == (method, path, True), response.text
+
+
+async def test_every_route_has_a_one_line_description(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            summary = operation.get("summary", "")
+            assert summary, (method, path)
+            assert "\n" not in summary, (method, path)

@@ -1,0 +1,95 @@
+"""On the real Kafka: a revoked agent is refused by every gateway replica within 5 seconds."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from pymongo import MongoClient
+
+from tests.conftest import KAFKA, MONGO, require_infra
+from tests.e2e.processes import SERVICES, Cluster, free_port, terminate, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+REVOCATION_DEADLINE_SECONDS = 5.0
+SIGNING_KEY = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+
+
+class SharedKeyCluster(Cluster):
+    """Gateway replicas that sign and check demo tokens with one key, as a deployment configures them."""
+
+    def env(self, name: str) -> dict[str, str]:
+        env = super().env(name)
+        if name == "gateway":
+            env["GATEWAY_DEMO_SIGNING_KEY"] = SIGNING_KEY
+        return env
+
+
+@pytest.fixture(scope="module")
+def gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+    """The product's processes with two gateway replicas; yields the replicas' URLs."""
+    require_infra("Kafka", KAFKA)
+    require_infra("FerretDB", MONGO.split("//", 1)[1].split("/", 1)[0])
+    unique = uuid.uuid4().hex[:10]
+    logs = tmp_path_factory.mktemp("replicas")
+    cluster = SharedKeyCluster(KAFKA, MONGO, unique, logs)
+    second: subprocess.Popen[bytes] | None = None
+    try:
+        cluster.start_all()
+        cluster.wait_ready()
+        port = free_port()
+        second = _second_gateway(cluster, port, logs / "gateway-2.log")
+        if not wait_for(f"http://127.0.0.1:{port}/readyz", second, time.monotonic() + 60):
+            raise AssertionError((logs / "gateway-2.log").read_text(errors="replace")[-4000:])
+        yield [cluster.url("gateway"), f"http://127.0.0.1:{port}"]
+    finally:
+        if second is not None:
+            terminate(second)
+        cluster.stop_all()
+        with MongoClient[dict[str, object]](MONGO) as client:
+            for name in SERVICES:
+                client.drop_database(f"{name}_{unique}")
+
+
+def _second_gateway(cluster: Cluster, port: int, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen([sys.executable, "-m", "helpdesk.cli", "serve", "gateway"],
+                                env={**cluster.env("gateway"), "GATEWAY_PORT": str(port)}, stdout=out, stderr=out)
+
+
+def login(url: str, email: str) -> dict[str, str]:
+    response = httpx.post(f"{url}/api/v1/auth/demo-login", json={"email": email}, timeout=30)
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def status(url: str, headers: dict[str, str]) -> int:
+    return httpx.get(f"{url}/api/v1/customers/o-acme", headers=headers, timeout=30).status_code
+
+
+def test_a_revoked_agent_is_refused_by_every_replica_within_five_seconds(gateways: list[str]) -> None:
+    first, _ = gateways
+    agent = login(first, "agent@northwind.example")  # both replicas accept the same token
+    admin = login(first, "admin@northwind.example")
+    before = [status(url, agent) for url in gateways]
+
+    revoked = httpx.delete(f"{first}/api/v1/partner/helpdesk-agents/u-agent", headers=admin, timeout=30)
+    deadline = time.monotonic() + REVOCATION_DEADLINE_SECONDS
+    refused: set[str] = set()
+    while refused != set(gateways) and time.monotonic() < deadline:
+        refused |= {url for url in gateways if status(url, agent) == 403}
+        time.sleep(0.05)
+
+    assert before == [200, 200]
+    assert revoked.status_code == 204
+    assert refused == set(gateways)
