@@ -20,6 +20,8 @@ infra = typer.Typer(help="The local Kafka broker and FerretDB server (deploy/loc
 contracts_cli = typer.Typer(help="The event contracts' JSON Schemas.", no_args_is_help=True)
 cli.add_typer(infra, name="infra")
 cli.add_typer(contracts_cli, name="contracts")
+search_cli = typer.Typer(help="The search read model.", no_args_is_help=True)
+cli.add_typer(search_cli, name="search")
 
 ROOT = Path(__file__).resolve().parent.parent
 INFRA_SCRIPT = ROOT / "deploy" / "local" / "infra.sh"
@@ -125,6 +127,28 @@ def contracts_check() -> None:
     for problem in problems:
         typer.echo(problem, err=True)
     raise typer.Exit(1 if problems else 0)
+
+
+@search_cli.command("rebuild")
+def search_rebuild(
+    storage: Annotated[str | None, typer.Option(
+        help="mongo: rebuild the shared read model beside the live one and swap it in; memory: build an index in "
+             "memory, as each replica does at start, and report what it costs. Default: SEARCH_STORAGE.")] = None,
+) -> None:
+    """Rebuild the search read model from identity's Kafka topics alone, showing progress."""
+    import asyncio
+
+    from services.search.config import SearchSettings
+    from services.search.rebuild import describe, rebuild_configured
+
+    settings = SearchSettings()
+    if storage is not None:
+        if storage not in ("mongo", "memory"):
+            raise typer.BadParameter("choose mongo or memory")
+        settings = settings.model_copy(update={"storage": storage})
+    logs.configure("search-rebuild", settings.log_level)
+    summary = asyncio.run(rebuild_configured(settings, lambda p: typer.echo(describe(p), err=True)))
+    typer.echo(summary)
 
 
 def main() -> None:

@@ -23,7 +23,6 @@ from services.identity.config import IdentitySettings
 from services.identity.store import IdentityStore
 from services.search import app as search_app
 from services.search.config import SearchSettings
-from services.search.store import MongoSearchStore
 
 ServiceName = Literal["gateway", "identity", "search", "email", "access"]
 SETTINGS: dict[str, type[CommonSettings]] = {
@@ -50,7 +49,7 @@ def build(name: ServiceName, settings: CommonSettings) -> FastAPI:
     if isinstance(settings, IdentitySettings):
         service = identity_app.build(settings, IdentityStore.mongo(db), bus, checks)
     elif isinstance(settings, SearchSettings):
-        service = search_app.build(settings, MongoSearchStore(db), bus, checks)
+        service = search_app.build(settings, search_app.store_for(settings, db), bus, checks)
     elif isinstance(settings, EmailSettings):
         service = email_app.build(settings, bus, checks)
     elif isinstance(settings, AccessSettings):

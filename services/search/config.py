@@ -1,5 +1,7 @@
 """Search's settings, from SEARCH_* environment variables."""
 
+from typing import Literal
+
 from pydantic_settings import SettingsConfigDict
 
 from helpdesk.runtime.settings import CommonSettings
@@ -10,3 +12,6 @@ class SearchSettings(CommonSettings):
 
     port: int = 8002
     mongo_database: str = "search"
+    # "memory": every replica keeps its own index, built by reading identity's topics from the beginning at
+    # start (ready once it has caught up), then kept current. "mongo": replicas share one MongoDB collection.
+    storage: Literal["mongo", "memory"] = "memory"

@@ -11,8 +11,10 @@ from services.search.store import SearchStore
 TOPICS = tuple(dict.fromkeys(e.TOPIC for e in (OrgUpserted, UserUpserted, DeviceUpserted, OrderPlaced)))
 
 
-def subscriptions(store: SearchStore) -> list[Subscription]:
+def subscriptions(store: SearchStore, *, replay: bool) -> list[Subscription]:
+    """`replay`: the store is this replica's own, so it reads every partition from the beginning itself."""
+
     async def on_identity_event(event: Event) -> None:
         await handlers.index(event, store)
 
-    return [Subscription("search", TOPICS, on_identity_event)]
+    return [Subscription("search", TOPICS, on_identity_event, replay=replay)]

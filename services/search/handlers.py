@@ -1,51 +1,48 @@
-"""Search's use-cases: index identity's events, answer a query for one partner."""
+"""Search's use-cases: index identity's events, answer the search bar for one partner."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from contracts import Event
-from contracts.identity import DeviceUpserted, OrderPlaced, OrgUpserted, UserUpserted
-from services.search import domain
+from services.search import domain, query
+from services.search.results import Results
 from services.search.store import SearchStore
 
 
 async def index(event: Event, store: SearchStore) -> bool:
     """Apply one of identity's events to the read model; a repeat or an older version changes nothing."""
-    partner_id = event.partner_id or ""
-    match event:
-        case OrgUpserted(org=org) if org.deleted:
-            return await store.apply(domain.tombstone("customer", org.id, org.id, org.partner_id, org.version))
-        case OrgUpserted(org=org):
-            await store.move_org(org.id, org.partner_id)
-            return await store.apply(domain.customer_entry(org))
-        case UserUpserted(user=user) if user.deleted:
-            return await store.apply(domain.tombstone("user", user.id, user.org_id, partner_id, user.version))
-        case UserUpserted(user=user):
-            return await store.apply(domain.user_entry(user, partner_id))
-        case DeviceUpserted(device=device) if device.deleted:
-            return await store.apply(
-                domain.tombstone("device", device.id, device.org_id, partner_id, device.version))
-        case DeviceUpserted(device=device):
-            return await store.apply(domain.device_entry(device, partner_id))
-        case OrderPlaced(order=order) if order.deleted:
-            return await store.apply(
-                domain.tombstone("order", order.number, order.org_id, partner_id, order.version))
-        case OrderPlaced(order=order):
-            return await store.apply(domain.order_entry(order, partner_id))
-    return False
+    entry = domain.entry_for(event)
+    return await store.apply(entry) if entry is not None else False
+
+
+async def index_many(events: Sequence[Event], store: SearchStore) -> int:
+    """Apply a batch of events, as a rebuild reads them; return how many entries changed."""
+    return await store.apply_many([e for e in map(domain.entry_for, events) if e is not None])
 
 
 async def search(text: str, partner_id: str, org_id: str | None, limit: int, store: SearchStore
                  ) -> dict[str, Any]:
-    query = domain.read_query(text)
-    entries = await store.find(query.terms, partner_id, org_id, limit)
-    entries.sort(key=lambda e: (domain.rank(e, query), e.title.casefold(), e.entity_id))
-    groups: dict[str, list[dict[str, Any]]] = {f"{kind}s": [] for kind in domain.KINDS}
-    for entry in entries:
-        group = groups[f"{entry.kind}s"]
-        if len(group) < limit:
-            field, value = domain.matched_field(entry, query)
-            group.append({"id": entry.entity_id, "org_id": entry.org_id, "title": entry.title,
-                          "subtitle": entry.subtitle, "matched": {"field": field, "value": value}})
-    return {"q": text, "interpretations": [{"kind": query.kind, "value": " ".join(query.terms)}], **groups}
+    """Customers, users, devices and orders of this partner's customers matching the query, best first.
+
+    Identifiers answer alone when they find something; otherwise the query is read as words.
+    """
+    countries = await store.countries(partner_id, org_id) if query.looks_like_phone(text) else frozenset()
+    reading = query.read(text, sorted(countries))
+    results = Results(limit)
+    for plan in reading.identifier_plans:
+        results.add(plan, await _find(plan, partner_id, org_id, limit, store))
+    if not results.hits:
+        for plan in reading.word_plans:
+            if results.full():
+                break
+            results.add(plan, await _find(plan, partner_id, org_id, limit, store))
+    return results.response(reading)
+
+
+async def _find(plan: query.Plan, partner_id: str, org_id: str | None, limit: int, store: SearchStore
+                ) -> list[domain.Entry]:
+    found = await store.find(plan.clauses, partner_id, org_id, limit)
+    # Scope is the store's job; checking it again costs nothing and a leak here is the worst bug there is.
+    return [e for e in found if e.partner_id == partner_id and (org_id is None or e.org_id == org_id)]

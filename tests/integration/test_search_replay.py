@@ -1,0 +1,158 @@
+"""The search read model on the real Kafka: replicas replaying the topics, and a rebuild from them alone."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from pymongo.asynchronous.database import AsyncDatabase
+from typer.testing import CliRunner
+
+from contracts import Event
+from helpdesk.cli import cli
+from helpdesk.runtime.kafka import KafkaBus
+from services.search import consumers, handlers, rebuild
+from services.search.domain import user_entry
+from services.search.store import MemorySearchStore, MongoSearchStore, SearchStore
+from tests.factories import user
+from tests.search_events import device_upserted, order_placed, org_upserted, phone, user_upserted
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+QUERIES = ("jane", "doe", "smith", "acme", "globex", "+1 415 555 0100", "00:1a:2b:3c:4d:5e", "WO-100200",
+           "jane.doe@acme.example", "o-acme", "FOC")
+
+
+def history() -> list[Event]:
+    """Creations, changes, a deletion, a customer moving to another partner, events repeated."""
+    jane = user_upserted(id="u-jane", org_id="o-acme", email="jane.doe@acme.example",
+                         phone_numbers=(phone("+14155550100"),))
+    return [
+        org_upserted(id="o-acme", name="Acme", partner_id="p1", domains=[{"name": "acme.example",
+                                                                          "status": "verified"}]),
+        org_upserted(id="o-globex", name="Globex", partner_id="p2"),
+        jane,
+        user_upserted(id="u-john", org_id="o-acme", first_name="John", last_name="Smith"),
+        user_upserted(id="u-john", org_id="o-acme", first_name="John", last_name="Smythe", version=2),
+        user_upserted(id="u-gone", org_id="o-globex", partner_id="p2"),
+        user_upserted(id="u-gone", org_id="o-globex", partner_id="p2", version=2, deleted=True),
+        device_upserted(id="d1", org_id="o-acme", mac="001a2b3c4d5e"),
+        order_placed(number="WO-100200", org_id="o-acme"),
+        org_upserted(id="o-globex", name="Globex", partner_id="p1", version=2),
+        jane,
+    ]
+
+
+async def answers(store: SearchStore) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(partner, q): await handlers.search(q, partner, None, 20, store)
+            for partner in ("p1", "p2") for q in QUERIES}
+
+
+async def built_live(events: list[Event]) -> MemorySearchStore:
+    store = MemorySearchStore()
+    for event in events:
+        await handlers.index(event, store)
+    return store
+
+
+@pytest.fixture
+async def publisher(kafka_bootstrap: str, unique: str) -> AsyncIterator[KafkaBus]:
+    bus = KafkaBus(kafka_bootstrap, client_id="test", topic_prefix=f"t{unique}.")
+    await bus.start()
+    await eventually(bus.ready, timeout=30)
+    yield bus
+    await bus.stop()
+
+
+async def replica(bootstrap: str, unique: str) -> tuple[KafkaBus, MemorySearchStore]:
+    store = MemorySearchStore()
+    bus = KafkaBus(bootstrap, client_id="search-test", topic_prefix=f"t{unique}.")
+    for subscription in consumers.subscriptions(store, replay=True):
+        bus.subscribe(subscription)
+    await bus.start()
+    return bus, store
+
+
+async def test_a_replica_reads_the_topics_from_the_beginning_and_knows_when_it_has_caught_up(
+    publisher: KafkaBus, kafka_bootstrap: str, unique: str
+) -> None:
+    events = history()
+    for event in events:
+        await publisher.publish(event)
+    bus, store = await replica(kafka_bootstrap, unique)
+    try:
+        await eventually(bus.caught_up, timeout=60)
+
+        assert await answers(store) == await answers(await built_live(events))
+    finally:
+        await bus.stop()
+
+
+async def test_every_replica_reads_every_event_and_keeps_up(
+    publisher: KafkaBus, kafka_bootstrap: str, unique: str
+) -> None:
+    await publisher.publish(org_upserted(id="o1", partner_id="p1"))
+    replicas = [await replica(kafka_bootstrap, unique) for _ in range(2)]
+    try:
+        for bus, _ in replicas:
+            await eventually(bus.caught_up, timeout=60)
+
+        await publisher.publish(user_upserted(id="u-new", org_id="o1", first_name="Nina", last_name="Newman"))
+
+        for _, store in replicas:
+            async def found(store: MemorySearchStore = store) -> list[Any]:
+                return list((await handlers.search("nina newman", "p1", None, 20, store))["users"])
+
+            assert [hit["id"] for hit in await eventually(found, timeout=30)] == ["u-new"]
+    finally:
+        for bus, _ in replicas:
+            await bus.stop()
+
+
+async def test_a_rebuild_from_kafka_alone_answers_as_the_read_model_built_live(
+    publisher: KafkaBus, kafka_bootstrap: str, unique: str, mongo_db: AsyncDatabase[dict[str, Any]]
+) -> None:
+    events = history()
+    for event in events:
+        await publisher.publish(event)
+    topics = [publisher.topic(t) for t in consumers.TOPICS]
+    seen: list[rebuild.Progress] = []
+    memory = MemorySearchStore()
+    shared = MongoSearchStore(mongo_db)
+    await shared.create_indexes()
+    await shared.apply(user_entry(user(id="u-stale", first_name="Stale"), "p1"))  # no event says so: dropped
+
+    progress, _ = await rebuild.rebuild(memory, kafka_bootstrap, topics, seen.append)
+    shared_progress = await rebuild.rebuild_shared(shared, kafka_bootstrap, topics)
+
+    live = await answers(await built_live(events))
+    assert await answers(memory) == live
+    assert await answers(shared) == live
+    assert await shared.count() == await memory.count()
+    assert (progress.events, shared_progress.events) == (len(events), len(events))
+    assert seen[-1].read == seen[-1].total == len(events)
+
+
+def test_the_rebuild_command_shows_progress_and_what_it_built(
+    kafka_bootstrap: str, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def publish() -> None:
+        bus = KafkaBus(kafka_bootstrap, client_id="test", topic_prefix=f"t{unique}.")
+        await bus.start()
+        await eventually(bus.ready, timeout=30)
+        for event in history():
+            await bus.publish(event)
+        await bus.stop()
+
+    asyncio.run(publish())
+    monkeypatch.setenv("SEARCH_KAFKA_BOOTSTRAP", kafka_bootstrap)
+    monkeypatch.setenv("SEARCH_TOPIC_PREFIX", f"t{unique}.")
+
+    result = CliRunner().invoke(cli, ["search", "rebuild", "--storage", "memory"])
+
+    assert result.exit_code == 0, result.output
+    assert "rebuilt in memory: 7 entries" in result.stdout
+    assert f"{len(history())}/{len(history())} offsets (100%)" in result.stderr
