@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,56 +102,70 @@ async def run_queries(store: SearchStore, queries: list[Query], per_kind: int, b
     return results
 
 
+@dataclass
+class Opened:
+    store: SearchStore
+    memory: Callable[[], int]  # resident bytes of whoever holds the index
+    storage: Callable[[], Awaitable[int]]  # bytes on disk
+    close: Callable[[], Awaitable[None]]
+
+
 async def measure(engine: str, events: Path, queries: list[Query], per_kind: int, budget: float,
                   limit: int | None, workdir: Path, mongo_url: str, mongo_pid: int | None) -> dict[str, Any]:
     gc.collect()
-    before = rss()
-    store, footprint, close = await _open(engine, workdir, mongo_url, mongo_pid)
+    opened = await _open(engine, workdir, mongo_url, mongo_pid)
     try:
-        started = footprint()
-        built = await build(store, events, limit)
+        memory, storage = opened.memory(), await opened.storage()
+        built = await build(opened.store, events, limit)
         gc.collect()
-        built["rss_bytes_per_entity"] = (rss() - before) / built["entities"]
-        built["storage_bytes_per_entity"] = (footprint() - started) / built["entities"]
-        built["query"] = await run_queries(store, queries, per_kind, budget)
+        built["rss_bytes_per_entity"] = (opened.memory() - memory) / built["entities"]
+        built["storage_bytes_per_entity"] = (await opened.storage() - storage) / built["entities"]
+        built["query"] = await run_queries(opened.store, queries, per_kind, budget)
         return {"engine": engine, **built}
     finally:
-        await close()
+        await opened.close()
 
 
-async def _open(engine: str, workdir: Path, mongo_url: str, mongo_pid: int | None
-                ) -> tuple[SearchStore, Callable[[], int], Callable[[], Awaitable[None]]]:
-    """The store, a measure of what it holds outside this process, and how to close it."""
-
+async def _open(engine: str, workdir: Path, mongo_url: str, mongo_pid: int | None) -> Opened:
     async def nothing() -> None:
         return None
 
+    async def no_storage() -> int:
+        return 0
+
     if engine == "memory":
-        return MemorySearchStore(), lambda: 0, nothing
+        return Opened(MemorySearchStore(), rss, no_storage, nothing)
     if engine == "scan":
-        return ScanSearchStore(), lambda: 0, nothing
+        return Opened(ScanSearchStore(), rss, no_storage, nothing)
     if engine == "sqlite":
         path = workdir / f"fts-{uuid.uuid4().hex[:8]}.sqlite"
         sqlite = SqliteSearchStore(path)
+
+        async def files() -> int:
+            return sqlite.size()
 
         async def remove() -> None:
             for file in list(workdir.glob(path.name + "*")):  # noqa: ASYNC240 - after the measurements
                 file.unlink()
 
-        return sqlite, sqlite.size, remove
+        return Opened(sqlite, rss, files, remove)
     if engine == "mongo":
         from pymongo import AsyncMongoClient
 
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url)
-        name = f"bench_search_{uuid.uuid4().hex[:8]}"
-        mongo = MongoSearchStore(client[name])
+        db = client[f"bench_search_{uuid.uuid4().hex[:8]}"]
+        mongo = MongoSearchStore(db)
         await mongo.create_indexes()
 
+        async def stored() -> int:
+            stats = await db.command("dbStats")
+            return int(stats.get("totalSize") or stats.get("storageSize") or 0)
+
         async def drop() -> None:
-            await client.drop_database(name)
+            await client.drop_database(db.name)
             await client.close()
 
-        return mongo, (lambda: rss_of(mongo_pid)) if mongo_pid else (lambda: 0), drop
+        return Opened(mongo, (lambda: rss_of(mongo_pid)) if mongo_pid else (lambda: 0), stored, drop)
     raise ValueError(f"unknown engine {engine!r}")
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.message import StreamMessage
 
 from contracts import Event
 from helpdesk.runtime.bus import DeliveryFailed, Subscription, deliver
@@ -20,6 +21,11 @@ log = logging.getLogger(__name__)
 
 def dead_letter_topic(group: str) -> str:
     return f"dlq.{group}"
+
+
+async def _undecoded(message: StreamMessage[Any]) -> Any:
+    """The handler reads the records themselves; decoding every body as JSON first would be wasted work."""
+    return message.body
 
 
 @dataclass
@@ -68,28 +74,47 @@ class KafkaBus:
         return self.prefix + name
 
     def subscribe(self, subscription: Subscription) -> None:
-        replay = _Replay(tuple(self.topic(t) for t in subscription.topics)) if subscription.replay else None
-        subscriber = self.broker.subscriber(
-            *(self.topic(t) for t in subscription.topics),
-            # A replay reads every partition from the beginning and commits nothing, so it needs no group.
-            group_id=None if replay else self.topic(subscription.group),
-            auto_offset_reset="earliest",
-            # NACK_ON_ERROR: a failure to dead-letter re-reads the message.
-            ack_policy=AckPolicy.ACK_FIRST if replay else AckPolicy.NACK_ON_ERROR,
-        )
-        if replay is not None:
-            replay.subscriber = subscriber
-            self._replays.append(replay)
+        if subscription.replay:
+            self._subscribe_replay(subscription)
+            return
 
-        @subscriber
+        @self.broker.subscriber(
+            *(self.topic(t) for t in subscription.topics),
+            group_id=self.topic(subscription.group),
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,  # a failure to dead-letter re-reads the message
+        )
         async def on_message(message: KafkaMessage) -> None:
             try:
                 await deliver(subscription, message.body, self.attempts)
             except DeliveryFailed as error:
-                await self._dead_letter(subscription.group, message, str(error))
-            if replay is not None:
-                raw = message.raw_message
-                replay.handled[(getattr(raw, "topic", ""), getattr(raw, "partition", -1))] = getattr(raw, "offset", -1)
+                await self._dead_letter(subscription.group, message.raw_message, message.body, str(error))
+
+    def _subscribe_replay(self, subscription: Subscription) -> None:
+        """Every partition from the beginning, without a group and committing nothing. In batches: replaying a
+        whole topic one message at a time costs more in the framework than in the handler."""
+        replay = _Replay(tuple(self.topic(t) for t in subscription.topics))
+        subscriber = self.broker.subscriber(
+            *replay.topics,
+            group_id=None,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.ACK_FIRST,
+            batch=True,
+            max_records=500,
+            batch_timeout_ms=20,  # how long an idle consumer sleeps between polls: the added latency at worst
+            decoder=_undecoded,
+        )
+        replay.subscriber = subscriber
+        self._replays.append(replay)
+
+        @subscriber
+        async def on_batch(message: KafkaMessage) -> None:
+            for record in message.raw_message:
+                try:
+                    await deliver(subscription, record.value, self.attempts)
+                except DeliveryFailed as error:
+                    await self._dead_letter(subscription.group, record, record.value, str(error))
+                replay.handled[(record.topic, record.partition)] = record.offset
 
     async def caught_up(self) -> bool:
         for replay in self._replays:
@@ -97,8 +122,7 @@ class KafkaBus:
                 return False
         return True
 
-    async def _dead_letter(self, group: str, message: KafkaMessage, error: str) -> None:
-        raw = message.raw_message
+    async def _dead_letter(self, group: str, raw: Any, body: bytes, error: str) -> None:
         headers = {
             "error": error[:1000],
             "original_topic": str(getattr(raw, "topic", "")),
@@ -106,9 +130,7 @@ class KafkaBus:
             "original_offset": str(getattr(raw, "offset", "")),
         }
         key = getattr(raw, "key", None)
-        await self.broker.publish(
-            message.body, self.topic(dead_letter_topic(group)), key=key, headers=headers
-        )
+        await self.broker.publish(body, self.topic(dead_letter_topic(group)), key=key, headers=headers)
         log.error("dead-lettered", extra={"group": group, **headers})
 
     async def publish(self, event: Event) -> None:

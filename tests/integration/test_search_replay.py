@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaConsumer
 from pymongo.asynchronous.database import AsyncDatabase
 from typer.testing import CliRunner
 
 from contracts import Event
 from helpdesk.cli import cli
-from helpdesk.runtime.kafka import KafkaBus
+from helpdesk.runtime.kafka import KafkaBus, dead_letter_topic
 from services.search import consumers, handlers, rebuild
 from services.search.domain import user_entry
 from services.search.store import MemorySearchStore, MongoSearchStore, SearchStore
@@ -156,3 +157,32 @@ def test_the_rebuild_command_shows_progress_and_what_it_built(
     assert result.exit_code == 0, result.output
     assert "rebuilt in memory: 7 entries" in result.stdout
     assert f"{len(history())}/{len(history())} offsets (100%)" in result.stderr
+
+
+async def test_a_replica_sets_aside_an_event_it_cannot_index_and_still_catches_up(
+    publisher: KafkaBus, kafka_bootstrap: str, unique: str
+) -> None:
+    await publisher.publish(org_upserted(id="o1", partner_id="p1"))
+    await publisher.broker.publish(b'{"event_type": "UserUpserted", "user": "not a user"}',
+                                   publisher.topic("identity.users"), key=b"u-poison")
+    await publisher.publish(user_upserted(id="u-fine", org_id="o1"))
+    bus, store = await replica(kafka_bootstrap, unique)
+    try:
+        await eventually(bus.caught_up, timeout=60)
+
+        found = await handlers.search("jane", "p1", None, 20, store)
+        dead = await _read_one(kafka_bootstrap, bus.topic(dead_letter_topic("search")))
+    finally:
+        await bus.stop()
+    assert [hit["id"] for hit in found["users"]] == ["u-fine"]
+    assert dead.key == b"u-poison"
+    assert "undecodable" in dict(dead.headers)["error"].decode()
+
+
+async def _read_one(bootstrap: str, topic: str) -> Any:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None)
+    await consumer.start()
+    try:
+        return await asyncio.wait_for(consumer.getone(), 30)
+    finally:
+        await consumer.stop()
