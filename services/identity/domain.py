@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 import email_validator
 import phonenumbers
+from email_validator.rfc_constants import DOT_ATOM_TEXT
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from contracts.identity import Device, Domain, License, Order, Org, Partner, PhoneNumber, Subscription, User
@@ -30,7 +31,7 @@ def _email(value: str) -> str:
         if not at or len(value) > 254:
             return _validated(value)
         normalized_domain = _validated_domain(domain)
-        normalized_local = _validated(f"{local}@{_PROBE_DOMAIN}").rpartition("@")[0]
+        normalized_local = _validated_local(local)
     except email_validator.EmailNotValidError as error:
         raise ValueError(f"{value!r} is not an e-mail address: {error}") from error
     return f"{normalized_local}@{normalized_domain}"
@@ -41,6 +42,17 @@ _PROBE_DOMAIN = "a.io"
 
 def _validated(address: str) -> str:
     return email_validator.validate_email(address, check_deliverability=False).normalized
+
+
+def _validated_local(local: str) -> str:
+    """A plain ASCII local part (RFC 5322 dot-atom, the library's own pattern) is valid and already normal, as
+    email-validator would say; anything else goes through the library whole."""
+    if _DOT_ATOM.fullmatch(local):
+        return local
+    return _validated(f"{local}@{_PROBE_DOMAIN}").rpartition("@")[0]
+
+
+_DOT_ATOM = DOT_ATOM_TEXT
 
 
 @functools.lru_cache(maxsize=100_000)

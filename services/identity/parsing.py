@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
 from collections import deque
 from collections.abc import AsyncIterator
@@ -74,7 +75,10 @@ class LineParser:
             return None
         if self._pool is None:
             context = multiprocessing.get_context("spawn")  # no fork of a process running an event loop
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            # A spawned worker starts with the interpreter's collector thresholds; parsing allocates a lot of
+            # short-lived objects, so it runs with this process's (see helpdesk.cli).
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=gc.set_threshold,
+                                             initargs=gc.get_threshold())
         return self._pool
 
     async def parse(self, lines: AsyncIterator[tuple[int, bytes]]) -> AsyncIterator[Parsed]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from sys import intern
 from typing import Literal
@@ -103,41 +103,58 @@ def host(site: str) -> str:
     return (urlsplit(folded).hostname or "").strip(".")
 
 
+_NOT_HEX = re.compile(r"[^0-9a-f]")
+_NOT_ORDER = re.compile(r"[^0-9a-z]")
+
+
 def mac_display(mac: str) -> str:
-    bare = re.sub(r"[^0-9a-f]", "", mac.lower())
-    return ":".join(bare[i:i + 2] for i in range(0, len(bare), 2))
+    bare = mac if len(mac) == 12 and mac.isalnum() and mac.islower() else _NOT_HEX.sub("", mac.lower())
+    return f"{bare[0:2]}:{bare[2:4]}:{bare[4:6]}:{bare[6:8]}:{bare[8:10]}:{bare[10:12]}{bare[12:]}"
 
 
 def order_keys(number: str) -> tuple[str, ...]:
     """An order number however it is typed: 'WO-100200', 'wo100200' and '100200' are one order."""
-    compact = re.sub(r"[^0-9a-z]", "", fold(number))
+    compact = _NOT_ORDER.sub("", fold(number))
     number_digits = digits(compact)
     return tuple(dict.fromkeys(f"order:{k}" for k in (compact, number_digits) if k))
+
+
+def _folded(value: str) -> tuple[str, ...]:
+    return (fold(value.strip()),)
+
+
+_FIELD_TERMS: dict[str, Callable[[str], tuple[str, ...]]] = {
+    "name": name_words,
+    "display_name": name_words,
+    "email": _folded,
+    "sip_address": _folded,
+    "serial": _folded,
+    "domain": _folded,
+    "site": lambda value: (host(value),),
+    "phone": lambda value: (f"tel:{value}",),
+    "mac": lambda value: (f"mac:{_NOT_HEX.sub('', value.lower())}",),
+    "id": lambda value: (f"id:{fold(value)}",),
+    "number": lambda value: (fold(value), *order_keys(value)),
+}
 
 
 def field_terms(name: str, value: str) -> tuple[str, ...]:
     """The terms one field of an entry is found by."""
     if not value:
         return ()
-    if name in ("name", "display_name"):
-        return name_words(value)
-    if name in ("email", "sip_address", "serial", "domain"):
-        return (fold(value.strip()),)
-    if name == "site":
-        return (host(value),)
-    if name == "phone":
-        return (f"tel:{value}",)
-    if name == "mac":
-        return (f"mac:{re.sub(r'[^0-9a-f]', '', value.lower())}",)
-    if name == "id":
-        return (f"id:{fold(value)}",)
-    if name == "number":
-        return (fold(value), *order_keys(value))
-    raise ValueError(f"unknown field {name!r}")
+    try:
+        terms = _FIELD_TERMS[name]
+    except KeyError:
+        raise ValueError(f"unknown field {name!r}") from None
+    return terms(value)
 
 
 def _terms(fields: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(term for name, value in fields for term in field_terms(name, value)))
+    found: list[str] = []
+    for name, value in fields:
+        if value:
+            found += _FIELD_TERMS[name](value)
+    return tuple(dict.fromkeys(found))
 
 
 def customer_entry(org: Org) -> Entry:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 
 import pytest
 
@@ -28,6 +29,15 @@ def test_an_event_survives_the_wire_and_is_keyed_by_its_entity() -> None:
     assert again == event
     assert again.event_type == "UserUpserted"
     assert event.key() == "u1"
+
+
+def test_every_event_id_is_a_distinct_random_uuid() -> None:
+    ids = [UserUpserted(user=User(id="u1", org_id="o1", email="a@b.example", first_name="A", last_name="B",
+                                  version=1)).event_id for _ in range(20_000)]
+
+    parsed = [uuid.UUID(i) for i in ids]
+    assert len(set(ids)) == len(ids)
+    assert all(u.version == 4 and u.variant == uuid.RFC_4122 and str(u) == i for u, i in zip(parsed, ids, strict=True))
 
 
 def test_a_consumer_ignores_fields_it_does_not_know() -> None:
