@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.search.engines import ScanSearchStore, SqliteSearchStore
-from bench.search.queries import KINDS, Query
+from bench.search.queries import KINDS, Query, make
 from contracts import decode
 from services.search import domain, handlers
 from services.search.query import load_phone_metadata
@@ -75,6 +75,19 @@ async def build(store: SearchStore, events: Path, limit: int | None) -> dict[str
     return {"entities": count, "decode_seconds": decoding, "index_seconds": indexing,
             "build_seconds": decoding + indexing, "entities_per_second": count / (decoding + indexing),
             "index_entities_per_second": count / indexing}
+
+
+def prefix(events: Path, limit: int, workdir: Path) -> Path:
+    """The start of the events file that holds the first `limit` entities, as `build` reads them."""
+    path = workdir / f"{events.stem}-first-{limit}.ndjson"
+    count = 0
+    with events.open("rb") as lines, path.open("wb") as out:
+        for line in lines:
+            out.write(line)
+            count += domain.entry_for(decode(line)) is not None
+            if count >= limit:
+                break
+    return path
 
 
 async def run_queries(store: SearchStore, queries: list[Query], per_kind: int, budget: float
@@ -184,6 +197,8 @@ def main() -> None:
     args = parser.parse_args()
     gc.set_threshold(100_000, 50, 100)  # as `helpdesk` runs services
     queries = [Query(**q) for q in json.loads(args.queries.read_text())]
+    if args.limit is not None:  # ask only for what was built, else recall says nothing about the engine
+        queries = make(prefix(args.events, args.limit, args.workdir), args.per_kind * len(KINDS), seed=11)
     result = asyncio.run(measure(args.engine, args.events, queries, args.per_kind, args.budget, args.limit,
                                  args.workdir, args.mongo_url, args.mongo_pid))
     args.out.write_text(json.dumps(result, indent=2))

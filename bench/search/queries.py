@@ -44,10 +44,10 @@ def make(events: Path, count: int, seed: int) -> list[Query]:
     users, phoned, devices = _sample(events, count, rng)
     per_kind = count // len(KINDS)
     made: list[Query] = []
-    made += [_name(rng, e) for e in rng.sample(users, per_kind)]
-    made += [_email(rng, e) for e in rng.sample(users, per_kind)]
-    made += [_phone(rng, e) for e in rng.sample(phoned, per_kind)]
-    made += [_device(rng, e) for e in rng.sample(devices, per_kind)]
+    made += [_name(rng, e) for e in rng.sample(users, min(per_kind, len(users)))]
+    made += [_email(rng, e) for e in rng.sample(users, min(per_kind, len(users)))]
+    made += [_phone(rng, e) for e in rng.sample(phoned, min(per_kind, len(phoned)))]
+    made += [_device(rng, e) for e in rng.sample(devices, min(per_kind, len(devices)))]
     rng.shuffle(made)
     return made
 
