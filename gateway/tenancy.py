@@ -1,7 +1,7 @@
 """Tenant isolation: an agent sees only what belongs to a customer their partner manages.
 
-What is not theirs is answered exactly like what does not exist (same status, same body), so the answer never
-tells another partner's customers apart from unknown ids.
+What is not theirs is answered exactly like what does not exist (same status, same body, same work, hence the
+same time), so the answer never tells another partner's customers apart from unknown ids.
 """
 
 from __future__ import annotations
@@ -40,5 +40,11 @@ async def managed(kind: str, view: Awaitable[Any], agent: Principal) -> dict[str
 
 
 async def identity_view(identity: ServiceClient, kind: str, entity_id: str, agent: Principal) -> dict[str, Any]:
-    """Identity's view of one customer, user, device or order, if the agent may see it."""
-    return await managed(kind, identity.get(f"/internal/{kind}s/{quote(entity_id, safe='')}"), agent)
+    """Identity's view of one customer, user, device or order, if the agent may see it.
+
+    Identity decides for the agent's partner before it assembles anything, with the same reads for an unknown id
+    as for another partner's, so the time of the answer tells them apart no more than its body; `managed` checks
+    the view's `partner_id` once more.
+    """
+    path = f"/internal/{kind}s/{quote(entity_id, safe='')}"
+    return await managed(kind, identity.get(path, partner_id=agent.partner_id), agent)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from helpdesk.runtime.outbox import OutboxRelay
 from helpdesk.runtime.web import ApiError
 from services.identity import handlers, roles, views
 from services.identity.parsing import LineParser
 from services.identity.store import IdentityStore
+
+PartnerId = Annotated[str, Query(description="The partner the view is asked for: only what it manages is found.")]
 
 
 def router(store: IdentityStore, relay: OutboxRelay, parser: LineParser) -> APIRouter:
@@ -29,21 +31,25 @@ def router(store: IdentityStore, relay: OutboxRelay, parser: LineParser) -> APIR
         user, partner_id = found
         return {"user": user.model_dump(mode="json"), "partner_id": partner_id}
 
+    # The agent's partner is part of every view's request: what it does not manage answers the same 404 as an
+    # unknown id, after the same reads, and is never assembled.
     @api.get("/customers/{org_id}", summary="A customer with its domains, sites, licences, orders and admins.")
-    async def customer(org_id: str) -> views.View:
-        return _found(await views.customer(org_id, store), "customer_not_found", "No such customer.")
+    async def customer(org_id: str, partner_id: PartnerId) -> views.View:
+        return _found(await views.customer(org_id, store, partner_id=partner_id), "customer_not_found",
+                      "No such customer.")
 
     @api.get("/users/{user_id}", summary="A user with status, licences, devices and features.")
-    async def user(user_id: str) -> views.View:
-        return _found(await views.user(user_id, store), "user_not_found", "No such user.")
+    async def user(user_id: str, partner_id: PartnerId) -> views.View:
+        return _found(await views.user(user_id, store, partner_id=partner_id), "user_not_found", "No such user.")
 
     @api.get("/devices/{device_id}", summary="A device with its owner.")
-    async def device(device_id: str) -> views.View:
-        return _found(await views.device(device_id, store), "device_not_found", "No such device.")
+    async def device(device_id: str, partner_id: PartnerId) -> views.View:
+        return _found(await views.device(device_id, store, partner_id=partner_id), "device_not_found",
+                      "No such device.")
 
     @api.get("/orders/{number}", summary="A web order.")
-    async def order(number: str) -> views.View:
-        return _found(await views.order(number, store), "order_not_found", "No such order.")
+    async def order(number: str, partner_id: PartnerId) -> views.View:
+        return _found(await views.order(number, store, partner_id=partner_id), "order_not_found", "No such order.")
 
     api.include_router(roles.router(store, relay))
     return api

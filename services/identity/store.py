@@ -50,8 +50,13 @@ class IdentityStore:
                 await collection.create_indexes()
 
     async def get(self, kind: type[Entity], entity_id: str) -> Entity | None:
-        doc = await self.collections[_collection(kind)].get(entity_id)
+        doc = await self.document(kind, entity_id)
         return kind.model_validate(doc) if doc is not None else None
+
+    async def document(self, kind: type[Entity], entity_id: str) -> dict[str, Any] | None:
+        """The stored document as it is, not validated: a decision read from it costs the same whether the
+        entity exists or not."""
+        return await self.collections[_collection(kind)].get(entity_id)
 
     async def save(self, entity: Entity, previous_version: int | None, events: Sequence[Event]) -> None:
         await self.collections[_collection(type(entity))].save(

@@ -11,6 +11,8 @@ from services.identity.store import IdentityStore
 
 pytestmark = pytest.mark.unit
 
+NORTHWIND = "p-northwind"
+
 
 async def once(body: bytes) -> AsyncIterator[bytes]:
     yield body
@@ -25,7 +27,7 @@ async def store() -> IdentityStore:
 
 
 async def test_a_customer_shows_its_admins_with_emails_orders_domains_sites_and_licences(store: IdentityStore) -> None:
-    acme = await views.customer("o-acme", store)
+    acme = await views.customer("o-acme", store, partner_id=NORTHWIND)
 
     assert acme is not None
     assert acme["name"] == "Acme Corporation"
@@ -40,7 +42,7 @@ async def test_a_customer_shows_its_admins_with_emails_orders_domains_sites_and_
 
 
 async def test_a_user_shows_status_licences_devices_and_features(store: IdentityStore) -> None:
-    jane = await views.user("u-jane", store)
+    jane = await views.user("u-jane", store, partner_id=NORTHWIND)
 
     assert jane is not None
     assert (jane["status"], jane["licenses"], jane["features"]) == ("active", ["MTG-PRO"],
@@ -51,8 +53,8 @@ async def test_a_user_shows_status_licences_devices_and_features(store: Identity
 
 
 async def test_a_device_shows_its_owner_and_an_order_its_customer(store: IdentityStore) -> None:
-    desk = await views.device("d-desk1", store)
-    order = await views.order("WO-100200", store)
+    desk = await views.device("d-desk1", store, partner_id=NORTHWIND)
+    order = await views.order("WO-100200", store, partner_id=NORTHWIND)
 
     assert desk is not None
     assert order is not None
@@ -65,8 +67,8 @@ async def test_a_device_shows_its_owner_and_an_order_its_customer(store: Identit
 async def test_unknown_and_deleted_things_have_no_view(store: IdentityStore) -> None:
     await handlers.import_records(once(b'{"type": "user", "id": "u-rene", "deleted": true}\n'), store)
 
-    assert await views.user("u-rene", store) is None
-    assert await views.user("nobody", store) is None
-    assert await views.customer("nowhere", store) is None
-    assert await views.device("none", store) is None
-    assert await views.order("WO-0", store) is None
+    assert await views.user("u-rene", store, partner_id=NORTHWIND) is None
+    assert await views.user("nobody", store, partner_id=NORTHWIND) is None
+    assert await views.customer("nowhere", store, partner_id=NORTHWIND) is None
+    assert await views.device("none", store, partner_id=NORTHWIND) is None
+    assert await views.order("WO-0", store, partner_id=NORTHWIND) is None
