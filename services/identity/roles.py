@@ -59,13 +59,14 @@ async def set_helpdesk_level(partner_id: str, user_id: str, level: Level | None,
 
 
 async def _own_person(partner_id: str, user_id: str, store: IdentityStore) -> tuple[User, Org]:
-    # A partner's own staff belong to the org whose id is the partner's id.
-    user = await store.get(User, user_id)
-    org = await store.get(Org, partner_id)
-    if user is None or user.deleted or org is None or org.deleted or user.org_id != partner_id \
-            or org.partner_id != partner_id:
+    # A partner's own staff belong to the org whose id is the partner's id. The same two reads, and nothing
+    # validated, before the decision: another partner's user is refused in the time an unknown id is.
+    user = await store.document(User, user_id)
+    org = await store.document(Org, partner_id)
+    if user is None or user.get("deleted") or org is None or org.get("deleted") \
+            or user.get("org_id") != partner_id or org.get("partner_id") != partner_id:
         raise NotTheirs(user_id)
-    return user, org
+    return User.model_validate(user), Org.model_validate(org)
 
 
 class LevelBody(BaseModel):
