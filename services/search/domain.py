@@ -104,12 +104,13 @@ def host(site: str) -> str:
 
 
 _NOT_HEX = re.compile(r"[^0-9a-f]")
+_CANONICAL_MAC = re.compile(r"[0-9a-f]{12}")  # as identity stores a MAC
 _NOT_ORDER = re.compile(r"[^0-9a-z]")
 
 
 def mac_display(mac: str) -> str:
-    bare = mac if len(mac) == 12 and mac.isalnum() and mac.islower() else _NOT_HEX.sub("", mac.lower())
-    return f"{bare[0:2]}:{bare[2:4]}:{bare[4:6]}:{bare[6:8]}:{bare[8:10]}:{bare[10:12]}{bare[12:]}"
+    bare = mac if _CANONICAL_MAC.fullmatch(mac) else _NOT_HEX.sub("", mac.lower())
+    return ":".join([bare[i:i + 2] for i in range(0, len(bare), 2)])
 
 
 def order_keys(number: str) -> tuple[str, ...]:
