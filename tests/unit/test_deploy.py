@@ -36,6 +36,16 @@ def test_every_environment_variable_is_a_setting_of_that_service(compose: dict[s
             assert variable.removeprefix(prefix).lower() in settings.model_fields, variable
 
 
+def test_every_service_reaches_kafka_and_those_with_a_store_mongodb(compose: dict[str, Any]) -> None:
+    for name, settings in SETTINGS.items():
+        prefix = settings.model_config.get("env_prefix", "")
+        service = compose["services"][name]
+        assert service["environment"][f"{prefix}KAFKA_BOOTSTRAP"] == "kafka:9092", name
+        assert "kafka" in service["depends_on"], name  # a service's own depends_on replaces the shared one
+        if name != "gateway":  # the gateway keeps no data
+            assert service["environment"][f"{prefix}MONGO_URL"].startswith("mongodb://mongo:"), name
+
+
 def test_probes_target_the_port_each_service_listens_on(compose: dict[str, Any]) -> None:
     for name, settings in SETTINGS.items():
         service = compose["services"][name]
