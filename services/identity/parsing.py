@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import multiprocessing
+import os
+import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -62,6 +65,20 @@ def parse_batch(lines: list[tuple[int, bytes]]) -> list[Parsed]:
     return [parse_line(number, line).without_line() for number, line in lines]
 
 
+def _start_worker(parent: int, thresholds: tuple[int, ...]) -> None:
+    """In each worker as it starts. It leaves when the process that started it is gone, however that ended
+    (a worker waiting for work would otherwise outlive a killed service). It collects garbage with that
+    process's thresholds: a spawned interpreter has the defaults, and parsing allocates many short-lived objects."""
+    gc.set_threshold(*thresholds)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 class LineParser:
     """Parses the lines of an import in order. A small import is parsed in place; a big one batch by batch in
     worker processes (started on first use and kept), while this process applies the batches already read."""
@@ -75,10 +92,8 @@ class LineParser:
             return None
         if self._pool is None:
             context = multiprocessing.get_context("spawn")  # no fork of a process running an event loop
-            # A spawned worker starts with the interpreter's collector thresholds; parsing allocates a lot of
-            # short-lived objects, so it runs with this process's (see helpdesk.cli).
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=gc.set_threshold,
-                                             initargs=gc.get_threshold())
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
+                                             initargs=(os.getpid(), gc.get_threshold()))
         return self._pool
 
     async def parse(self, lines: AsyncIterator[tuple[int, bytes]]) -> AsyncIterator[Parsed]:

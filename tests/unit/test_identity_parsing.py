@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +74,50 @@ async def test_lines_are_read_as_they_arrive_never_the_whole_body_at_once() -> N
 
     async for number, _ in handlers.ndjson_lines(slowly()):
         assert len(sent) == number  # the line came out before the next chunk was even asked for
+
+
+_SERVICE = """
+import asyncio, multiprocessing, sys, time
+from services.identity import parsing
+
+async def main() -> None:
+    parser = parsing.LineParser(2)
+    lines = [(n, b'{"type": "partner", "id": "p%d", "name": "P"}' % n) for n in range(1, 2 * parsing.BATCH_LINES + 1)]
+
+    async def numbered():
+        for line in lines:
+            yield line
+
+    async for _ in parser.parse(numbered()):
+        pass
+    print(" ".join(str(p.pid) for p in multiprocessing.active_children() if "Process" in type(p).__name__), flush=True)
+    time.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+def test_parsing_workers_leave_when_the_service_is_killed() -> None:
+    service = subprocess.Popen([sys.executable, "-c", _SERVICE], stdout=subprocess.PIPE, text=True,
+                               cwd=Path(__file__).resolve().parents[2])
+    try:
+        assert service.stdout is not None
+        workers = [int(pid) for pid in service.stdout.readline().split()]
+        assert len(workers) == 2
+        assert all(_alive(pid) for pid in workers)
+    finally:
+        service.kill()  # no shutdown of the pool: the workers are left to notice on their own
+        service.wait()
+
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's wait is missing
