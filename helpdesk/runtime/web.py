@@ -10,9 +10,11 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from pymongo.errors import PyMongoError
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from helpdesk.runtime.logs import correlation_id
 
@@ -83,18 +85,35 @@ def install_error_handlers(app: FastAPI) -> None:
                               "Something went wrong on our side. Please try again shortly.", {"Retry-After": "5"})
 
 
-def install_correlation(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def carry_correlation_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]
-                                   ) -> Response:
-        value = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
-        token = correlation_id.set(value[:128])
+class CorrelationIds:
+    """ASGI middleware: the request's correlation id (its header's, or a new one) is in scope for everything the
+    request does, and comes back on the response. Plain ASGI rather than `@app.middleware("http")`: that one runs
+    every request in a task group of its own and streams bodies through it, which costs an import of a 100 MB
+    body noticeably and leaves reference cycles behind for the collector."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        value = (Headers(scope=scope).get(CORRELATION_HEADER) or str(uuid.uuid4()))[:128]
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[CORRELATION_HEADER] = value
+            await send(message)
+
+        token = correlation_id.set(value)
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send_with_id)
         finally:
             correlation_id.reset(token)
-        response.headers[CORRELATION_HEADER] = value[:128]
-        return response
+
+
+def install_correlation(app: FastAPI) -> None:
+    app.add_middleware(CorrelationIds)
 
 
 def health_router(checks: Mapping[str, Check]) -> APIRouter:
