@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from contracts import Event
@@ -48,3 +50,16 @@ async def test_events_wait_in_the_outbox_while_the_bus_is_down_and_go_out_when_i
     bus.down = False
     assert await relay.run_once() == 1
     assert await docs.pending(10) == []
+
+
+@pytest.mark.timeout(30)  # the bug this guards against hangs rather than fails
+@pytest.mark.parametrize("settle", [0, 1, 2, 3])
+async def test_the_relay_stops_even_when_it_is_woken_as_it_is_stopped(settle: int) -> None:
+    relay = OutboxRelay([MemoryDocuments("users")], InProcessBus(), interval=60)
+    for _ in range(20):
+        await relay.start()
+        for _ in range(settle):
+            await asyncio.sleep(0)
+        relay.kick()
+
+        await asyncio.wait_for(relay.stop(), 5)  # a lost cancellation would leave the relay running for good
