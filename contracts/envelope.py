@@ -71,8 +71,10 @@ class UnknownEvent(ValueError):
     """A message whose `event_type` no contract knows."""
 
 
-def decode(raw: bytes | str | dict[str, Any]) -> Event:
+def decode(raw: bytes | str | dict[str, Any] | None) -> Event:
     """Turn a message body back into its event; raise ValueError when it is not one we know."""
+    if raw is None:
+        raise UnknownEvent("message has no body (a Kafka tombstone)")
     data = raw if isinstance(raw, dict) else json.loads(raw)
     if not isinstance(data, dict):
         raise UnknownEvent("message body is not a JSON object")

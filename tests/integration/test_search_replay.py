@@ -165,24 +165,25 @@ async def test_a_replica_sets_aside_an_event_it_cannot_index_and_still_catches_u
     await publisher.publish(org_upserted(id="o1", partner_id="p1"))
     await publisher.broker.publish(b'{"event_type": "UserUpserted", "user": "not a user"}',
                                    publisher.topic("identity.users"), key=b"u-poison")
+    await publisher.broker.publish(None, publisher.topic("identity.users"), key=b"u-tombstone")  # no body at all
     await publisher.publish(user_upserted(id="u-fine", org_id="o1"))
     bus, store = await replica(kafka_bootstrap, unique)
     try:
         await eventually(bus.caught_up, timeout=60)
 
         found = await handlers.search("jane", "p1", None, 20, store)
-        dead = await _read_one(kafka_bootstrap, bus.topic(dead_letter_topic("search")))
+        dead = await _read(kafka_bootstrap, bus.topic(dead_letter_topic("search")), 2)
     finally:
         await bus.stop()
     assert [hit["id"] for hit in found["users"]] == ["u-fine"]
-    assert dead.key == b"u-poison"
-    assert "undecodable" in dict(dead.headers)["error"].decode()
+    assert sorted(d.key for d in dead) == [b"u-poison", b"u-tombstone"]
+    assert all("undecodable" in dict(d.headers)["error"].decode() for d in dead)
 
 
-async def _read_one(bootstrap: str, topic: str) -> Any:
+async def _read(bootstrap: str, topic: str, count: int) -> list[Any]:
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None)
     await consumer.start()
     try:
-        return await asyncio.wait_for(consumer.getone(), 30)
+        return [await asyncio.wait_for(consumer.getone(), 30) for _ in range(count)]
     finally:
         await consumer.stop()

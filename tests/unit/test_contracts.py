@@ -49,6 +49,12 @@ def test_a_consumer_ignores_fields_it_does_not_know() -> None:
     assert decode(body).key() == "u1"
 
 
+@pytest.mark.parametrize("body", [None, b"", b"\xff", b"[1]", b'{"event_type": "UserUpserted"}'])
+def test_what_is_not_an_event_is_refused_as_such(body: bytes | None) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - what every consumer dead-letters rather than fails on
+        decode(body)
+
+
 def test_an_unknown_event_type_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown event type"):
         decode(b'{"event_type": "SomethingElse"}')
