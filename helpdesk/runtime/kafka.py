@@ -109,12 +109,25 @@ class KafkaBus:
 
         @subscriber
         async def on_batch(message: KafkaMessage) -> None:
-            for record in message.raw_message:
-                try:
-                    await deliver(subscription, record.value, self.attempts)
-                except DeliveryFailed as error:
-                    await self._dead_letter(subscription.group, record, record.value, str(error))
-                replay.handled[(record.topic, record.partition)] = record.offset
+            await self._replay_batch(subscription, replay, message.raw_message)
+
+    async def _replay_batch(self, subscription: Subscription, replay: _Replay, records: Any) -> None:
+        """Hand each record over in order. A replay commits nothing and its batches are taken as read, so a record
+        is never skipped: one that cannot be handled waits until it is set aside in the dead-letter topic."""
+        for record in records:
+            try:
+                await deliver(subscription, record.value, self.attempts)
+            except DeliveryFailed as error:
+                delay = 0.5
+                while True:
+                    try:
+                        await self._dead_letter(subscription.group, record, record.value, str(error))
+                        break
+                    except Exception as failure:  # Kafka refuses the write: try again, the replay waits
+                        log.warning("cannot dead-letter, retrying", extra={"error": repr(failure)})
+                        await asyncio.sleep(delay)
+                        delay = min(delay * 2, 5.0)
+            replay.handled[(record.topic, record.partition)] = record.offset
 
     async def caught_up(self) -> bool:
         for replay in self._replays:
