@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.search.domain import Entry, latest
+from services.search.domain import Entry, first_of_each_kind, latest
 from services.search.query import Clause
 
 _SCHEMA = """
@@ -114,16 +114,9 @@ class SqliteSearchStore:
             f"SELECT {_COLUMNS} FROM documents CROSS JOIN entries ON entries.id = documents.rowid "
             "WHERE documents MATCH ? AND entries.partner_id = ? AND (? IS NULL OR entries.org_id = ?)",
             (match, partner_id, org_id, org_id)).fetchall()
-        by_kind: dict[str, list[Entry]] = {}
-        for row in rows:
-            entry = _entry(row)
-            if all(c.satisfied_by(entry.terms) for c in clauses):  # FTS prefixes also match keys: check exactly
-                by_kind.setdefault(entry.kind, []).append(entry)
-        found: list[Entry] = []
-        for group in by_kind.values():
-            group.sort(key=lambda e: (e.title.casefold(), e.entity_id))
-            found.extend(group[:limit])
-        return found
+        entries = (_entry(row) for row in rows)
+        # FTS prefixes also match keys: check each clause exactly.
+        return first_of_each_kind((e for e in entries if all(c.satisfied_by(e.terms) for c in clauses)), limit)
 
     @staticmethod
     def _match(clause: Clause) -> str:
@@ -173,17 +166,10 @@ class ScanSearchStore:
 
     async def find(self, clauses: Sequence[Clause], partner_id: str, org_id: str | None, limit: int
                    ) -> list[Entry]:
-        by_kind: dict[str, list[Entry]] = {}
-        for entry in self._entries.values():
-            if entry.partner_id != partner_id or entry.deleted or (org_id is not None and entry.org_id != org_id):
-                continue
-            if all(c.satisfied_by(entry.terms) for c in clauses):
-                by_kind.setdefault(entry.kind, []).append(entry)
-        found: list[Entry] = []
-        for group in by_kind.values():
-            group.sort(key=lambda e: (e.title.casefold(), e.entity_id))
-            found.extend(group[:limit])
-        return found
+        return first_of_each_kind((
+            entry for entry in self._entries.values()
+            if entry.partner_id == partner_id and not entry.deleted and org_id in (None, entry.org_id)
+            and all(c.satisfied_by(entry.terms) for c in clauses)), limit)
 
     async def countries(self, partner_id: str, org_id: str | None) -> frozenset[str]:
         return frozenset(e.country for e in self._entries.values() if e.kind == "customer" and not e.deleted

@@ -197,6 +197,24 @@ def order_entry(order: Order, partner_id: str) -> Entry:
                  intern(order.status), _terms(fields), fields)
 
 
+def by_title(entry: Entry) -> tuple[str, str]:
+    return entry.title.casefold(), entry.entity_id
+
+
+def first_of_each_kind(entries: Iterable[Entry], limit: int) -> list[Entry]:
+    """At most `limit` entries of each kind; when more, the first by title (what every store's `find` returns)."""
+    by_kind: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_kind.setdefault(entry.kind, []).append(entry)
+    found: list[Entry] = []
+    for group in by_kind.values():
+        if len(group) > limit:
+            group.sort(key=by_title)
+            del group[limit:]
+        found.extend(group)
+    return found
+
+
 def latest(entries: Iterable[Entry]) -> list[Entry]:
     """The highest version of each entity in a batch."""
     found: dict[str, Entry] = {}

@@ -7,7 +7,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from services.search.domain import KINDS, Entry, Kind, is_word, latest
+from services.search.domain import KINDS, Entry, Kind, first_of_each_kind, is_word, latest
 from services.search.query import Clause
 
 # A term found in one entry (most identifiers) keeps that entry; only shared terms pay for a set.
@@ -90,10 +90,6 @@ class _PartnerIndex:
         return found
 
 
-def _by_title(entry: Entry) -> tuple[str, str]:
-    return entry.title.casefold(), entry.entity_id
-
-
 class MemorySearchStore:
     def __init__(self) -> None:
         self._entries: dict[Kind, dict[str, Entry]] = {kind: {} for kind in KINDS}
@@ -166,19 +162,9 @@ class MemorySearchStore:
         if index is None or not clauses:
             return []
         driving, *others = sorted(clauses, key=index.size)
-        by_kind: dict[str, list[Entry]] = {}
-        for entry in index.entries(driving):
-            if org_id is not None and entry.org_id != org_id:
-                continue
-            if all(clause.satisfied_by(entry.terms) for clause in others):
-                by_kind.setdefault(entry.kind, []).append(entry)
-        found: list[Entry] = []
-        for entries in by_kind.values():
-            if len(entries) > limit:
-                entries.sort(key=_by_title)
-                del entries[limit:]
-            found.extend(entries)
-        return found
+        return first_of_each_kind((entry for entry in index.entries(driving)
+                                   if (org_id is None or entry.org_id == org_id)
+                                   and all(clause.satisfied_by(entry.terms) for clause in others)), limit)
 
     async def countries(self, partner_id: str, org_id: str | None) -> frozenset[str]:
         if org_id is not None:
