@@ -196,6 +196,22 @@ async def test_a_batch_keeps_the_latest_version_of_each_entry(store: SearchStore
     assert await ids(store, words("moved"), partner_id="p2") == ["u3"]
 
 
+async def test_prefixes_find_words_added_in_bulk_and_never_words_removed_meanwhile(store: SearchStore) -> None:
+    # More new words than are inserted one at a time, replaced and looked up in between.
+    for number in range(150):
+        await store.apply(entry(f"u{number}", terms=(f"w{number:03d}x", f"id:u{number}")))
+    await store.apply(entry("u7", version=2, terms=("w007y", "id:u7")))
+    assert await ids(store, words(prefix="w00")) == sorted(f"u{n}" for n in range(10))
+    for number in range(150, 160):
+        await store.apply(entry(f"u{number}", terms=(f"w{number:03d}x",)))
+    await store.apply(entry("u155", version=2, terms=("v155",)))
+
+    assert await ids(store, words(prefix="w007")) == ["u7"]
+    assert await ids(store, words(prefix="w007x")) == []
+    assert await ids(store, words(prefix="w15")) == sorted(f"u{n}" for n in range(150, 160) if n != 155)
+    assert await ids(store, words(prefix="v1")) == ["u155"]
+
+
 MEMBER_TERMS = (("jane", "doe"), ("jane", "smith"), ("janet", "doe"))
 
 

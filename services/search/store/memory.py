@@ -16,13 +16,21 @@ _LAST = "\U0010ffff"
 
 
 class _PartnerIndex:
-    """One partner's live entries by term, and its words in order for prefix search."""
+    """One partner's live entries by term, and its words in order for prefix search.
 
-    __slots__ = ("countries", "postings", "words")
+    New words wait unsorted until a prefix is looked up or a word removed: inserting each into a sorted list of a
+    hundred thousand costs more than indexing the entry, and a bulk load would pay it for every new word.
+    """
+
+    __slots__ = ("countries", "postings", "unsorted", "words")
+
+    # Up to this many waiting words are inserted one by one; more are sorted in with the rest at once.
+    INSERT_AT_MOST = 64
 
     def __init__(self) -> None:
         self.postings: dict[str, Posting] = {}
         self.words: list[str] = []
+        self.unsorted: list[str] = []
         self.countries: Counter[str] = Counter()
 
     def add(self, entry: Entry) -> None:
@@ -32,7 +40,7 @@ class _PartnerIndex:
             if current is None:
                 postings[term] = entry
                 if is_word(term):
-                    bisect.insort(self.words, term)
+                    self.unsorted.append(term)
             elif type(current) is set:
                 current.add(entry)
             elif current is not entry:
@@ -47,7 +55,8 @@ class _PartnerIndex:
             if current is entry:
                 del postings[term]
                 if is_word(term):
-                    del self.words[bisect.bisect_left(self.words, term)]
+                    words = self.sorted_words()
+                    del words[bisect.bisect_left(words, term)]
             elif type(current) is set:
                 current.discard(entry)
                 if len(current) == 1:
@@ -57,8 +66,20 @@ class _PartnerIndex:
             if self.countries[entry.country] <= 0:
                 del self.countries[entry.country]
 
+    def sorted_words(self) -> list[str]:
+        """Every word of the index, in order, the waiting ones sorted in."""
+        waiting, words = self.unsorted, self.words
+        if len(waiting) > self.INSERT_AT_MOST:
+            words += waiting
+            words.sort()
+        else:
+            for word in waiting:
+                bisect.insort(words, word)
+        waiting.clear()
+        return words
+
     def _prefixed(self, prefix: str) -> list[str]:
-        words = self.words
+        words = self.sorted_words()
         return words[bisect.bisect_left(words, prefix):bisect.bisect_left(words, prefix + _LAST)]
 
     def size(self, clause: Clause) -> int:
