@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -15,12 +16,15 @@ from services.identity.store import IdentityStore
 PartnerId = Annotated[str, Query(description="The partner the view is asked for: only what it manages is found.")]
 
 
-def router(store: IdentityStore, relay: OutboxRelay, parser: LineParser) -> APIRouter:
+def router(store: IdentityStore, relay: OutboxRelay, parser: LineParser,
+           on_batch: Callable[[], None] = lambda: None) -> APIRouter:
+    """`on_batch` runs after every batch of an import's lines (see helpdesk.runtime.heap)."""
     api = APIRouter(prefix="/internal")
 
     @api.post("/import", summary="Upsert partners, orgs, users, devices and orders from an NDJSON stream.")
     async def import_records(request: Request) -> dict[str, Any]:
-        report = await handlers.import_records(request.stream(), store, on_change=relay.kick, parser=parser)
+        report = await handlers.import_records(request.stream(), store, on_change=relay.kick, parser=parser,
+                                               on_batch=on_batch)
         return {"accepted": report.accepted, "rejected": report.rejected, "rejected_total": report.rejected_total}
 
     @api.get("/logins", summary="The user who logs in with this e-mail, with their managing partner.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from helpdesk.runtime import heap
 from helpdesk.runtime.bus import Bus
 from helpdesk.runtime.outbox import OutboxRelay
 from helpdesk.runtime.service import Service
@@ -18,7 +19,9 @@ def build(settings: IdentitySettings, store: IdentityStore, bus: Bus, checks: di
     relay = OutboxRelay(list(store.collections.values()), bus)
     parser = LineParser(settings.import_workers)
     app = create_app("Help Desk identity service", checks)
-    app.include_router(api.router(store, relay, parser))
+    # Kept in this process's memory, the imported data is long-lived: the collector need not rescan it.
+    on_batch = heap.keep_survivors if settings.storage == "memory" else lambda: None
+    app.include_router(api.router(store, relay, parser, on_batch))
 
     async def seed() -> None:
         if settings.seed == "demo":

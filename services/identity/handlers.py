@@ -24,7 +24,7 @@ from contracts.identity import (
 from helpdesk.runtime.documents import VersionConflict
 from helpdesk.runtime.logs import correlation_id, current_correlation_id
 from services.identity import domain
-from services.identity.parsing import INLINE, MAX_LINE_BYTES, LineParser, Parsed
+from services.identity.parsing import BATCH_LINES, INLINE, MAX_LINE_BYTES, LineParser, Parsed
 from services.identity.store import Entity, IdentityStore
 
 MAX_REPORTED_REJECTIONS = 1000
@@ -66,14 +66,21 @@ async def ndjson_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[int,
 
 
 async def import_records(chunks: AsyncIterator[bytes], store: IdentityStore,
-                         on_change: Callable[[], None] = lambda: None, parser: LineParser = INLINE
-                         ) -> ImportReport:
-    """Upsert every good line; a bad line is reported with its reason and never stops the rest."""
+                         on_change: Callable[[], None] = lambda: None, parser: LineParser = INLINE,
+                         on_batch: Callable[[], None] = lambda: None) -> ImportReport:
+    """Upsert every good line; a bad line is reported with its reason and never stops the rest.
+
+    `on_change` follows every change, `on_batch` every BATCH_LINES lines.
+    """
     report = ImportReport()
     parents = Parents(store)
     token = correlation_id.set(current_correlation_id())  # one id for every event of this import
     try:
+        read = 0
         async for parsed in parser.parse(ndjson_lines(chunks)):
+            read += 1
+            if read % BATCH_LINES == 0:
+                on_batch()
             try:
                 await import_parsed(parsed, store, parents)
             except domain.InvalidRecord as error:
