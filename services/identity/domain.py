@@ -13,11 +13,10 @@ from email_validator.rfc_constants import DOT_ATOM_TEXT
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from contracts.identity import Device, Domain, License, Order, Org, Partner, PhoneNumber, Subscription, User
+from helpdesk.runtime.addresses import normalized as _validated
 
 PARTNER_ROLES = frozenset({"helpdesk", "helpdesk_advanced", "partner_admin"})
 KINDS = ("partner", "org", "user", "device", "order")
-# The platform's own staff sign in as operator@helpdesk.local; no customer address is ever under .local.
-email_validator.SPECIAL_USE_DOMAIN_NAMES = [d for d in email_validator.SPECIAL_USE_DOMAIN_NAMES if d != "local"]
 
 
 class InvalidRecord(ValueError):
@@ -38,10 +37,6 @@ def _email(value: str) -> str:
 
 
 _PROBE_DOMAIN = "a.io"
-
-
-def _validated(address: str) -> str:
-    return email_validator.validate_email(address, check_deliverability=False).normalized
 
 
 def _validated_local(local: str) -> str:
