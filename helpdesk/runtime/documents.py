@@ -46,10 +46,6 @@ class Documents(Protocol):
     async def count(self) -> int: ...
 
 
-def _public(doc: Doc) -> Doc:
-    return {k: v for k, v in doc.items() if k != OUTBOX}
-
-
 def _matches(doc: Doc, where: Mapping[str, Any]) -> bool:
     for key, wanted in where.items():
         value = doc.get(key)
@@ -61,65 +57,88 @@ def _matches(doc: Doc, where: Mapping[str, Any]) -> bool:
     return True
 
 
+# An indexed value most often belongs to one document (an e-mail): it keeps that id; a shared one keeps a set.
+_Posting = str | set[str]
+
+
 class MemoryDocuments:
-    """Documents in a dict. Reads return shallow copies: callers treat documents as values, never mutate them."""
+    """Documents in a dict, their unpublished events beside them. Reads return shallow copies: callers treat
+    documents as values, never mutate them."""
 
     def __init__(self, name: str, indexes: Sequence[str] = ()) -> None:
         self.name = name
         self._docs: dict[str, Doc] = {}
-        self._indexes: dict[str, dict[Any, set[str]]] = {field: {} for field in indexes}
-        self._with_outbox: dict[str, None] = {}  # ids of documents with events to publish, oldest first
+        self._indexes: dict[str, dict[Any, _Posting]] = {field: {} for field in indexes}
+        self._outbox: dict[str, list[Event]] = {}  # events to publish by document, oldest document first
 
     def _index(self, doc: Doc, add: bool) -> None:
+        doc_id = doc["_id"]
         for field, index in self._indexes.items():
             value = doc.get(field)
-            for key in value if isinstance(value, list) else [value]:
+            for key in value if isinstance(value, list) else (value,):
+                posting = index.get(key)
                 if add:
-                    index.setdefault(key, set()).add(doc["_id"])
-                else:
-                    index.get(key, set()).discard(doc["_id"])
+                    if posting is None:
+                        index[key] = doc_id
+                    elif isinstance(posting, set):
+                        posting.add(doc_id)
+                    elif posting != doc_id:
+                        index[key] = {posting, doc_id}
+                elif posting == doc_id:
+                    del index[key]
+                elif isinstance(posting, set):
+                    posting.discard(doc_id)
+
+    def _ids(self, field: str, value: Any) -> Iterable[str]:
+        posting = self._indexes[field].get(value)
+        if posting is None:
+            return ()
+        return posting if isinstance(posting, set) else (posting,)
 
     async def get(self, doc_id: str) -> Doc | None:
         doc = self._docs.get(doc_id)
-        return _public(doc) if doc is not None else None
+        return dict(doc) if doc is not None else None
 
     async def save(self, doc: Doc, *, expected_version: int | None, events: Sequence[Event] = ()) -> None:
-        current = self._docs.get(doc["_id"])
+        doc_id = doc["_id"]
+        current = self._docs.get(doc_id)
         if expected_version is None and current is not None:
-            raise VersionConflict(doc["_id"])
+            raise VersionConflict(doc_id)
         if expected_version is not None and (current is None or current.get("version") != expected_version):
-            raise VersionConflict(doc["_id"])
-        outbox = [*current.get(OUTBOX, []), *events] if current else list(events)
+            raise VersionConflict(doc_id)
         if current is not None:
             self._index(current, add=False)
-        self._docs[doc["_id"]] = {**doc, OUTBOX: outbox}
+        self._docs[doc_id] = dict(doc)
         self._index(doc, add=True)
-        if outbox:
-            self._with_outbox[doc["_id"]] = None
+        if events:
+            self._outbox.setdefault(doc_id, []).extend(events)
 
     async def find(self, where: Mapping[str, Any], limit: int = 1000) -> list[Doc]:
         candidates: Iterable[Doc] = self._docs.values()
         for field, wanted in where.items():
             if field in self._indexes and not isinstance(wanted, list):
-                candidates = [self._docs[i] for i in self._indexes[field].get(wanted, ())]
+                candidates = [self._docs[i] for i in self._ids(field, wanted)]
                 break
-        found = [_public(d) for d in candidates if _matches(d, where)]
+        found = [dict(d) for d in candidates if _matches(d, where)]
         return found[:limit]
 
     async def pending(self, limit: int) -> list[PendingEvent]:
         items: list[PendingEvent] = []
-        for doc_id in self._with_outbox:
-            items += [PendingEvent(self.name, doc_id, event) for event in self._docs[doc_id][OUTBOX]]
+        for doc_id, events in self._outbox.items():
+            items += [PendingEvent(self.name, doc_id, event) for event in events]
             if len(items) >= limit:
                 break
         return items[:limit]
 
     async def mark_published(self, item: PendingEvent) -> None:
-        doc = self._docs.get(item.doc_id)
-        if doc is not None:
-            doc[OUTBOX] = [e for e in doc.get(OUTBOX, []) if e.event_id != item.event.event_id]
-            if not doc[OUTBOX]:
-                self._with_outbox.pop(item.doc_id, None)
+        events = self._outbox.get(item.doc_id)
+        if events is None:
+            return
+        remaining = [e for e in events if e.event_id != item.event.event_id]
+        if remaining:
+            self._outbox[item.doc_id] = remaining
+        else:
+            del self._outbox[item.doc_id]
 
     async def count(self) -> int:
         return len(self._docs)
