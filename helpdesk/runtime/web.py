@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from helpdesk.runtime.logs import correlation_id
+from helpdesk.runtime.versioned import Busy
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +47,19 @@ def error_response(status: int, code: str, message: str, headers: Mapping[str, s
     return JSONResponse({"error": {"code": code, "message": message, **details}}, status, headers=headers)
 
 
+def _where(location: Sequence[int | str]) -> str:
+    """Where in the request a problem is, as a person reads it: `status of item 2` for a list body's second entry."""
+    names = ".".join(p for p in location if isinstance(p, str) and p not in ("body", "query", "path"))
+    items = [f"item {p + 1}" for p in reversed(location) if isinstance(p, int)]
+    return " of ".join(part for part in (names, *items) if part)
+
+
 def _validation_message(error: RequestValidationError) -> str:
     parts = []
     for item in error.errors():
-        where = ".".join(str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path"))
-        parts.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
+        where = _where(item.get("loc", ()))
+        message = str(item.get("msg")).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
     return "The request is not valid: " + "; ".join(parts)
 
 
@@ -70,6 +79,10 @@ def install_error_handlers(app: FastAPI) -> None:
         if error.status_code == 404 and message == "Not Found":
             message = "Nothing was found at this address."
         return error_response(error.status_code, code, message, getattr(error, "headers", None))
+
+    @app.exception_handler(Busy)
+    async def on_busy(request: Request, error: Busy) -> JSONResponse:
+        return error_response(409, "conflict", "Someone else is changing this right now. Please try again.")
 
     @app.exception_handler(PyMongoError)
     async def on_store_down(request: Request, error: PyMongoError) -> JSONResponse:
