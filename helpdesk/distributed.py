@@ -16,6 +16,7 @@ from helpdesk.runtime.settings import CommonSettings
 from helpdesk.runtime.web import Check, run_around
 from services.access import app as access_app
 from services.access.config import AccessSettings
+from services.access.store import GrantStore
 from services.email import app as email_app
 from services.email.config import EmailSettings
 from services.identity import app as identity_app
@@ -53,7 +54,7 @@ def build(name: ServiceName, settings: CommonSettings) -> FastAPI:
     elif isinstance(settings, EmailSettings):
         service = email_app.build(settings, bus, checks)
     elif isinstance(settings, AccessSettings):
-        service = access_app.build(settings, bus, checks)
+        service = access_app.build(settings, GrantStore.mongo(db), bus, checks)
     else:
         raise ValueError(f"unknown service {name!r}")
     checks["started"] = service.ready

@@ -15,6 +15,7 @@ from helpdesk.runtime.service import Service
 from helpdesk.runtime.web import Check, run_around
 from services.access import app as access_app
 from services.access.config import AccessSettings
+from services.access.store import GrantStore
 from services.email import app as email_app
 from services.email.config import EmailSettings
 from services.identity import app as identity_app
@@ -73,7 +74,8 @@ def build(seed: bool = True, gateway_settings: GatewaySettings | None = None) ->
     )
     search = search_app.build(SearchSettings(storage="memory"), MemorySearchStore(), bus, checks())
     email = email_app.build(EmailSettings(storage="memory"), bus, checks())
-    access = access_app.build(AccessSettings(storage="memory"), bus, checks())
+    access = access_app.build(AccessSettings(storage="memory", seed="demo" if seed else "none"), GrantStore.memory(),
+                              bus, checks())
     services = {s.name: s for s in (identity, search, email, access)}
     for service in services.values():
         service.attach(bus)

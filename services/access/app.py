@@ -1,12 +1,23 @@
-"""The access service's composition root: its process, probes and settings, ready for its use-cases."""
+"""The access service's composition root: wire the store, the outbox relay and the HTTP API; connect nothing here."""
 
 from __future__ import annotations
 
 from helpdesk.runtime.bus import Bus
+from helpdesk.runtime.outbox import OutboxRelay
 from helpdesk.runtime.service import Service
 from helpdesk.runtime.web import Check, create_app
+from services.access import api, demo
 from services.access.config import AccessSettings
+from services.access.store import GrantStore
 
 
-def build(settings: AccessSettings, bus: Bus, checks: dict[str, Check]) -> Service:
-    return Service("access", create_app("Help Desk access service", checks))
+def build(settings: AccessSettings, store: GrantStore, bus: Bus, checks: dict[str, Check]) -> Service:
+    relay = OutboxRelay([store.documents], bus)
+    app = create_app("Help Desk access service", checks)
+    app.include_router(api.router(store, relay))
+
+    async def seed() -> None:
+        if settings.seed == "demo":
+            await demo.seed(store)
+
+    return Service("access", app, relay=relay, on_start=[store.create_indexes, seed])

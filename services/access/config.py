@@ -1,5 +1,7 @@
 """The access service's settings, from ACCESS_* environment variables."""
 
+from typing import Literal
+
 from pydantic_settings import SettingsConfigDict
 
 from helpdesk.runtime.settings import CommonSettings
@@ -10,3 +12,5 @@ class AccessSettings(CommonSettings):
 
     port: int = 8004
     mongo_database: str = "access"
+    # "demo": at start, the demo customer that grants its partner access does so, unless it has decided since.
+    seed: Literal["none", "demo"] = "none"

@@ -1,0 +1,66 @@
+"""Customers' grants of read-only access to their partner: pure rules, no I/O.
+
+A grant belongs to the partner that managed the customer when it was given, and lasts until it is revoked or its
+`expires_at` passes. Expiry is decided here, by whoever reads a grant, never by the database that keeps it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from helpdesk.runtime.versioned import Versioned
+
+
+class ExpiryInPast(ValueError):
+    """A grant that would have expired before it was given."""
+
+
+class Grant(Versioned):
+    org_id: str
+    partner_id: str
+    granted_by: str
+    granted_at: datetime
+    expires_at: datetime | None = None
+    revoked_by: str | None = None
+    revoked_at: datetime | None = None
+
+    def active(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+
+
+class AccessStatus(BaseModel):
+    """What a customer's grant means for one partner now."""
+
+    model_config = ConfigDict(frozen=True)
+
+    granted: bool
+    partner_id: str | None
+    expires_at: datetime | None
+
+
+def granted(current: Grant | None, org_id: str, partner_id: str, by: str, expires_at: datetime | None,
+            now: datetime) -> Grant | None:
+    """The grant after `by` gives `partner_id` access until `expires_at` (None: until revoked); None when that is
+    already so. A grant to another partner, from before the customer moved, is replaced."""
+    if expires_at is not None and expires_at <= now:
+        raise ExpiryInPast(expires_at)
+    if current is not None and current.active(now) and (current.partner_id, current.expires_at) == (
+            partner_id, expires_at):
+        return None
+    return Grant(org_id=org_id, partner_id=partner_id, granted_by=by, granted_at=now, expires_at=expires_at)
+
+
+def revoked(current: Grant | None, by: str, now: datetime) -> Grant | None:
+    """The grant after `by` revokes it; None when there is no active grant to revoke."""
+    if current is None or not current.active(now):
+        return None
+    return current.model_copy(update={"revoked_by": by, "revoked_at": now})
+
+
+def status(grant: Grant | None, now: datetime, partner_id: str | None = None) -> AccessStatus:
+    """Whether access stands now, for `partner_id` if given (a grant to any other partner does not count)."""
+    if grant is None or not grant.active(now) or partner_id not in (None, grant.partner_id):
+        return AccessStatus(granted=False, partner_id=partner_id, expires_at=None)
+    return AccessStatus(granted=True, partner_id=grant.partner_id, expires_at=grant.expires_at)

@@ -1,0 +1,48 @@
+"""Access's use-cases: a customer grants its partner read-only access, revokes it; anyone reads where it stands."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from contracts.access import AccessGranted, AccessRevoked
+from helpdesk.runtime.logs import current_correlation_id
+from helpdesk.runtime.times import utc_now
+from helpdesk.runtime.versioned import Decision
+from services.access import domain
+from services.access.domain import AccessStatus, Grant
+from services.access.store import GrantStore
+
+
+async def grant_access(org_id: str, partner_id: str, granted_by: str, expires_at: datetime | None,
+                       store: GrantStore, now: datetime | None = None) -> AccessStatus:
+    """Give `partner_id`, the partner managing the org now, read-only access until `expires_at` (None: until
+    revoked). Granting what already stands changes nothing and announces nothing."""
+    at = now or utc_now()
+
+    def decide(current: Grant | None) -> Decision[Grant]:
+        grant = domain.granted(current, org_id, partner_id, granted_by, expires_at, at)
+        if grant is None:
+            return None
+        return grant, [AccessGranted(org_id=org_id, granted_by=granted_by, expires_at=expires_at,
+                                     partner_id=partner_id, correlation_id=current_correlation_id())]
+
+    return domain.status((await store.change(org_id, decide)).record, at)
+
+
+async def revoke_access(org_id: str, revoked_by: str, store: GrantStore, now: datetime | None = None) -> bool:
+    """End the org's grant; False when none was active (revoked, expired or never given), which changes nothing."""
+    at = now or utc_now()
+
+    def decide(current: Grant | None) -> Decision[Grant]:
+        grant = domain.revoked(current, revoked_by, at)
+        if grant is None:
+            return None
+        return grant, [AccessRevoked(org_id=org_id, revoked_by=revoked_by, partner_id=grant.partner_id,
+                                     correlation_id=current_correlation_id())]
+
+    return (await store.change(org_id, decide)).changed
+
+async def read_access(org_id: str, store: GrantStore, partner_id: str | None = None,
+                      now: datetime | None = None) -> AccessStatus:
+    """Whether the org grants access now, to `partner_id` if given; a grant past its expiry reads as none."""
+    return domain.status(await store.get(org_id), now or utc_now(), partner_id)

@@ -1,0 +1,13 @@
+"""Access's storage: one versioned grant per customer org, each change carrying its events."""
+
+from __future__ import annotations
+
+from helpdesk.runtime.versioned import VersionedStore
+from services.access.domain import Grant
+
+
+class GrantStore(VersionedStore[Grant]):
+    """Grants keyed by org id; the same code over memory or MongoDB documents."""
+
+    model = Grant
+    collection = "grants"
