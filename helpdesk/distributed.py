@@ -19,6 +19,7 @@ from services.access.config import AccessSettings
 from services.access.store import GrantStore
 from services.email import app as email_app
 from services.email.config import EmailSettings
+from services.email.store import AddressStore
 from services.identity import app as identity_app
 from services.identity.config import IdentitySettings
 from services.identity.store import IdentityStore
@@ -52,7 +53,7 @@ def build(name: ServiceName, settings: CommonSettings) -> FastAPI:
     elif isinstance(settings, SearchSettings):
         service = search_app.build(settings, search_app.store_for(settings, db), bus, checks)
     elif isinstance(settings, EmailSettings):
-        service = email_app.build(settings, bus, checks)
+        service = email_app.build(settings, AddressStore.mongo(db), bus, checks)
     elif isinstance(settings, AccessSettings):
         service = access_app.build(settings, GrantStore.mongo(db), bus, checks)
     else:

@@ -18,6 +18,7 @@ from services.access.config import AccessSettings
 from services.access.store import GrantStore
 from services.email import app as email_app
 from services.email.config import EmailSettings
+from services.email.store import AddressStore
 from services.identity import app as identity_app
 from services.identity.config import IdentitySettings
 from services.identity.store import IdentityStore
@@ -73,7 +74,8 @@ def build(seed: bool = True, gateway_settings: GatewaySettings | None = None) ->
         IdentitySettings(storage="memory", seed="demo" if seed else "none"), IdentityStore.memory(), bus, checks()
     )
     search = search_app.build(SearchSettings(storage="memory"), MemorySearchStore(), bus, checks())
-    email = email_app.build(EmailSettings(storage="memory"), bus, checks())
+    email = email_app.build(EmailSettings(storage="memory", seed="demo" if seed else "none"), AddressStore.memory(),
+                            bus, checks())
     access = access_app.build(AccessSettings(storage="memory", seed="demo" if seed else "none"), GrantStore.memory(),
                               bus, checks())
     services = {s.name: s for s in (identity, search, email, access)}

@@ -1,5 +1,7 @@
 """The email service's settings, from EMAIL_* environment variables."""
 
+from typing import Literal
+
 from pydantic_settings import SettingsConfigDict
 
 from helpdesk.runtime.settings import CommonSettings
@@ -10,3 +12,5 @@ class EmailSettings(CommonSettings):
 
     port: int = 8003
     mongo_database: str = "email"
+    # "demo": at start, record the demo's delivery reports (a delivered message, a hard bounce).
+    seed: Literal["none", "demo"] = "none"
