@@ -39,8 +39,7 @@ def build(settings: GatewaySettings, services: Services, bus: Bus, checks: dict[
           ) -> Service:
     """The gateway over `services`; it publishes audit events on `bus` and reads role changes from it."""
     projection = RoleProjection()
-    checks = {**(checks or {}), "identity": services.identity.ready, "search": services.search.ready,
-              "roles": bus.caught_up}
+    checks = {**(checks or {}), **{client.name: client.ready for client in services.all()}, "roles": bus.caught_up}
     app = create_app("Partner Help Desk", checks, version="1",
                      description="Find a caller's customer, user, device or order, and help them safely.")
     app.state.settings = settings

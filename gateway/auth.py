@@ -129,3 +129,4 @@ def require(role: str) -> Any:
 HelpdeskAgent = Annotated[Principal, require("helpdesk")]
 Operator = Annotated[Principal, require("operator")]
 PartnerAdmin = Annotated[Principal, require("partner_admin")]
+CustomerAdmin = Annotated[Principal, require("customer_admin")]

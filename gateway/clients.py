@@ -18,13 +18,16 @@ class ServiceClient:
         self.http = http
 
     async def get(self, path: str, **params: Any) -> Any:
-        return await self._call("GET", path, params={k: v for k, v in params.items() if v is not None})
+        return await self._call("GET", path, params=_given(params))
+
+    async def post(self, path: str, body: Any) -> Any:
+        return await self._call("POST", path, json=body)
 
     async def put(self, path: str, body: Any) -> Any:
         return await self._call("PUT", path, json=body)
 
-    async def delete(self, path: str) -> Any:
-        return await self._call("DELETE", path)
+    async def delete(self, path: str, **params: Any) -> Any:
+        return await self._call("DELETE", path, params=_given(params))
 
     async def post_stream(self, path: str, body: AsyncIterator[bytes], content_type: str) -> Any:
         return await self._call("POST", path, content=body, headers={"content-type": content_type},
@@ -66,7 +69,17 @@ class ServiceClient:
         await self.http.aclose()
 
 
+def _given(params: dict[str, Any]) -> dict[str, Any]:
+    """Query parameters without the ones left out (None)."""
+    return {k: v for k, v in params.items() if v is not None}
+
+
 @dataclass(frozen=True)
 class Services:
     identity: ServiceClient
     search: ServiceClient
+    email: ServiceClient
+    access: ServiceClient
+
+    def all(self) -> tuple[ServiceClient, ...]:
+        return self.identity, self.search, self.email, self.access

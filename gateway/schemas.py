@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from contracts.email import DeliveryStatus
 
 
 class _Shape(BaseModel):
@@ -25,7 +27,8 @@ class ErrorBody(BaseModel):
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The error answers a route documents, all in the one error shape."""
     reasons = {400: "Bad request.", 401: "No or invalid token.", 403: "Lacking the role.",
-               404: "Unknown, or not yours.", 413: "Body too large.", 422: "Invalid input.",
+               404: "Unknown, or not yours.", 409: "In conflict with a change made meanwhile.", 413: "Body too large.",
+               422: "Invalid input.",
                429: "Too many requests; see Retry-After.", 503: "A service is down; see Retry-After."}
     return {status: {"model": ErrorBody, "description": reasons[status]} for status in statuses}
 
@@ -89,6 +92,14 @@ class ReadOnlyAccess(_Shape):
     expires_at: datetime | None
 
 
+class AccessGrant(ReadOnlyAccess):
+    partner_id: str | None = Field(description="The partner the grant is to: the one managing the customer.")
+
+
+class GrantRequest(BaseModel):
+    expires_at: AwareDatetime | None = Field(None, description="When access ends by itself; null: when revoked.")
+
+
 class CustomerView(_Shape):
     id: str
     name: str
@@ -116,11 +127,23 @@ class DeviceSummary(_Shape):
     status: str
 
 
+class LastMessage(_Shape):
+    kind: str = Field(description="What the message was, e.g. verification_code; empty when not known.")
+    status: DeliveryStatus
+    at: datetime
+    reason: str | None = Field(None, description="The mail provider's words, e.g. an SMTP reply.")
+
+
+class Suppression(_Shape):
+    reason: str
+    since: datetime
+
+
 class EmailStatus(_Shape):
     address: str
-    last_message: dict[str, Any] | None
-    suppressed: bool
-    suppression: dict[str, Any] | None
+    last_message: LastMessage | None = Field(description="The last message a mail provider reported on.")
+    suppressed: bool = Field(description="Whether mail to this address is held back until an agent removes it.")
+    suppression: Suppression | None
 
 
 class UserView(_Shape):
@@ -137,7 +160,7 @@ class UserView(_Shape):
     licenses: list[str]
     features: dict[str, bool]
     devices: list[DeviceSummary]
-    email: EmailStatus | None = Field(description="Delivery status of the user's mail; null until known.")
+    email: EmailStatus = Field(description="Delivery status of the user's mail and whether it is suppressed.")
 
 
 class DeviceView(_Shape):
@@ -192,3 +215,16 @@ class HelpdeskAgentEntry(_Shape):
     name: str
     email: str
     level: Literal["basic", "advanced"]
+
+
+class DeliveryReport(BaseModel):
+    address: str = Field(max_length=320, examples=["jane.doe@acme.example"])
+    status: DeliveryStatus = Field(description="A hard bounce is `bounced`, a temporary failure `deferred`.")
+    kind: str = Field("", max_length=100, description="What the message was, e.g. verification_code.")
+    reason: str | None = Field(None, max_length=1000, examples=["550 5.1.1 The mailbox does not exist"])
+    at: AwareDatetime | None = Field(None, description="When it happened; when absent, when the report arrives.")
+
+
+class DeliveryReportsRecorded(_Shape):
+    accepted: int
+    changed: int = Field(description="How many changed an address: a repeat or an older report changes nothing.")

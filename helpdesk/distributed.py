@@ -80,7 +80,8 @@ def _gateway(settings: GatewaySettings) -> FastAPI:
         return ServiceClient(name, httpx.AsyncClient(base_url=url, timeout=timeout))
 
     services = Services(identity=client("identity", settings.identity_url),
-                        search=client("search", settings.search_url))
+                        search=client("search", settings.search_url), email=client("email", settings.email_url),
+                        access=client("access", settings.access_url))
     bus = KafkaBus(settings.kafka_bootstrap, client_id="gateway", topic_prefix=settings.topic_prefix,
                    attempts=settings.delivery_attempts)
     gateway = gateway_app.build(settings, services, bus, {"bus": bus.ready})
@@ -93,8 +94,8 @@ def _gateway(settings: GatewaySettings) -> FastAPI:
     async def stop() -> None:
         await gateway.stop()
         await bus.stop()
-        await services.identity.close()
-        await services.search.close()
+        for service_client in services.all():
+            await service_client.close()
 
     run_around(gateway.api, start, stop)
     return gateway.api

@@ -70,19 +70,18 @@ def build(seed: bool = True, gateway_settings: GatewaySettings | None = None) ->
     def checks() -> dict[str, Check]:
         return {"bus": bus.ready}
 
-    identity = identity_app.build(
-        IdentitySettings(storage="memory", seed="demo" if seed else "none"), IdentityStore.memory(), bus, checks()
-    )
+    demo = "demo" if seed else "none"
+    identity = identity_app.build(IdentitySettings(storage="memory", seed=demo), IdentityStore.memory(), bus, checks())
     search = search_app.build(SearchSettings(storage="memory"), MemorySearchStore(), bus, checks())
-    email = email_app.build(EmailSettings(storage="memory", seed="demo" if seed else "none"), AddressStore.memory(),
-                            bus, checks())
-    access = access_app.build(AccessSettings(storage="memory", seed="demo" if seed else "none"), GrantStore.memory(),
-                              bus, checks())
+    email = email_app.build(EmailSettings(storage="memory", seed=demo), AddressStore.memory(), bus, checks())
+    access = access_app.build(AccessSettings(storage="memory", seed=demo), GrantStore.memory(), bus, checks())
     services = {s.name: s for s in (identity, search, email, access)}
     for service in services.values():
         service.attach(bus)
     settings = gateway_settings or GatewaySettings(auth_mode="demo")
-    gateway = gateway_app.build(settings, Services(identity=_client(identity), search=_client(search)), bus)
+    clients = Services(identity=_client(identity), search=_client(search), email=_client(email),
+                       access=_client(access))
+    gateway = gateway_app.build(settings, clients, bus)
     gateway.attach(bus)
     embedded = Embedded(bus, services, gateway)
     run_around(gateway.api, embedded.start, embedded.stop)

@@ -1,8 +1,9 @@
-"""A customer the agent's partner manages: domains, sites, licences, subscriptions, orders and admins."""
+"""A customer the agent's partner manages: domains, sites, licences, subscriptions, orders, admins, access."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter
 
@@ -19,6 +20,7 @@ router = APIRouter(prefix="/api/v1", tags=["helpdesk"], responses={**COMMON_ERRO
             summary="A customer: created, domains, sites, licences, subscriptions, orders, admins, access.")
 async def customer(org_id: str, agent: HelpdeskAgent, services: ServicesDep, audit: AuditDep) -> dict[str, Any]:
     view = await identity_view(services.identity, "customer", org_id, agent)
+    # Granted only to the agent's partner: a grant the customer gave a partner it had before does not count.
+    access = await services.access.get(f"/internal/grants/{quote(org_id, safe='')}", partner_id=agent.partner_id)
     await audit.record(agent, "customer.viewed", "customer", org_id, org_id)
-    # The access service owns grants; until the gateway calls it, no customer counts as having granted access.
-    return {**view, "read_only_access": {"granted": False, "expires_at": None}}
+    return {**view, "read_only_access": access}

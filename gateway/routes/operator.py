@@ -1,14 +1,14 @@
-"""What the platform's operators do: import data."""
+"""What the platform's operators do: import data, pass on mail providers' delivery reports."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request
 
 from gateway.auth import Operator
 from gateway.deps import ServicesDep
-from gateway.schemas import COMMON_ERRORS, ImportReport
+from gateway.schemas import COMMON_ERRORS, DeliveryReport, DeliveryReportsRecorded, ImportReport
 
 router = APIRouter(prefix="/api/v1/operator", tags=["operator"], responses=COMMON_ERRORS)
 
@@ -23,4 +23,13 @@ async def import_records(request: Request, operator: Operator, services: Service
     result: dict[str, Any] = await services.identity.post_stream(
         "/internal/import", request.stream(), "application/x-ndjson"
     )
+    return result
+
+
+@router.post("/email-events", response_model=DeliveryReportsRecorded,
+             summary="Record mail providers' delivery reports; a hard bounce or a complaint suppresses the address.")
+async def email_events(reports: Annotated[list[DeliveryReport], Body(max_length=10_000)], operator: Operator,
+                       services: ServicesDep) -> dict[str, Any]:
+    result: dict[str, Any] = await services.email.post(
+        "/internal/email-events", [report.model_dump(mode="json", exclude_none=True) for report in reports])
     return result

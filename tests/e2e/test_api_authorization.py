@@ -16,6 +16,8 @@ pytestmark = pytest.mark.e2e
 
 AGENT, ADMIN, CUSTOMER_ADMIN = "agent@northwind.example", "admin@northwind.example", "it@acme.example"
 OPERATOR = "operator@helpdesk.local"
+# Another partner's user whose address is suppressed: removing it must answer like an unknown user.
+HANK_BOUNCED = [{"address": "hank@globex.example", "status": "bounced", "at": "2025-01-01T00:00:00Z"}]
 CONTOSO_RECORDS = [
     {"type": "device", "id": "d-globex1", "org_id": "o-globex", "product": "Room Kit", "serial": "FOC999",
      "mac": "00:1A:2B:3C:4D:99"},
@@ -33,18 +35,24 @@ class Route:
     own: dict[str, str] = field(default_factory=dict)
     foreign: dict[str, str] = field(default_factory=dict)
     unknown: dict[str, str] = field(default_factory=dict)
-    body: dict[str, object] | None = None
+    body: object = None
     content: str | None = None
 
 
 ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/v1/me"): Route(AGENT, None),
     ("POST", "/api/v1/operator/import"): Route(OPERATOR, AGENT, content=""),
+    ("POST", "/api/v1/operator/email-events"): Route(
+        OPERATOR, AGENT, body=[{"address": "jane.doe@acme.example", "status": "delivered"}]),
     ("GET", "/api/v1/search"): Route(AGENT, CUSTOMER_ADMIN),
     ("GET", "/api/v1/customers/{org_id}"): Route(
         AGENT, CUSTOMER_ADMIN, {"org_id": "o-acme"}, {"org_id": "o-globex"}, {"org_id": "o-nobody"}),
     ("GET", "/api/v1/users/{user_id}"): Route(
         AGENT, CUSTOMER_ADMIN, {"user_id": "u-jane"}, {"user_id": "u-hank"}, {"user_id": "u-nobody"}),
+    ("GET", "/api/v1/users/{user_id}/email"): Route(
+        AGENT, CUSTOMER_ADMIN, {"user_id": "u-jane"}, {"user_id": "u-hank"}, {"user_id": "u-nobody"}),
+    ("DELETE", "/api/v1/users/{user_id}/suppression"): Route(
+        AGENT, CUSTOMER_ADMIN, {"user_id": "u-rene"}, {"user_id": "u-hank"}, {"user_id": "u-nobody"}),
     ("GET", "/api/v1/devices/{device_id}"): Route(
         AGENT, CUSTOMER_ADMIN, {"device_id": "d-desk1"}, {"device_id": "d-globex1"}, {"device_id": "d-nobody"}),
     ("GET", "/api/v1/orders/{number}"): Route(
@@ -55,6 +63,9 @@ ROUTES: dict[tuple[str, str], Route] = {
         body={"level": "basic"}),
     ("DELETE", "/api/v1/partner/helpdesk-agents/{user_id}"): Route(
         ADMIN, AGENT, {"user_id": "u-advanced"}, {"user_id": "u-other-agent"}, {"user_id": "u-nobody"}),
+    ("GET", "/api/v1/customer/access-grant"): Route(CUSTOMER_ADMIN, AGENT),
+    ("PUT", "/api/v1/customer/access-grant"): Route(CUSTOMER_ADMIN, AGENT, body={"expires_at": None}),
+    ("DELETE", "/api/v1/customer/access-grant"): Route(CUSTOMER_ADMIN, AGENT),
 }
 PUBLIC = {("POST", "/api/v1/auth/demo-login")}
 QUERIES = {"/api/v1/search": {"q": "jane"}}
@@ -70,6 +81,8 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         body = "".join(json.dumps(r) + "\n" for r in CONTOSO_RECORDS)
         imported = await client.post("/api/v1/operator/import", content=body, headers=operator)
         assert imported.json()["accepted"] == len(CONTOSO_RECORDS)
+        bounced = await client.post("/api/v1/operator/email-events", json=HANK_BOUNCED, headers=operator)
+        assert bounced.json() == {"accepted": 1, "changed": 1}
         await product.settle()
         yield client
 

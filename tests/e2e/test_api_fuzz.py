@@ -21,7 +21,8 @@ from helpdesk import embedded
 pytestmark = pytest.mark.e2e
 
 # Who calls each area of the API: the role that gets past authorization, so the fuzzing reaches the routes.
-CALLERS = {"/api/v1/partner": "admin@northwind.example", "/api/v1/operator": "operator@helpdesk.local"}
+CALLERS = {"/api/v1/partner": "admin@northwind.example", "/api/v1/operator": "operator@helpdesk.local",
+           "/api/v1/customer/": "it@acme.example"}
 AGENT = "agent@northwind.example"
 EXAMPLES = 25
 CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance)

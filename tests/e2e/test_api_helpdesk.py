@@ -51,7 +51,7 @@ async def test_the_customer_view_has_what_an_agent_needs_and_no_internal_fields(
     assert body["subscriptions"] == []
     assert [o["number"] for o in body["orders"]] == ["WO-100200"]
     assert body["admins"] == [{"user_id": "u-cadmin", "name": "Carla Admin", "email": "it@acme.example"}]
-    assert body["read_only_access"] == {"granted": False, "expires_at": None}
+    assert body["read_only_access"] == {"granted": True, "expires_at": None}
     assert "partner_id" not in body
     assert "version" not in body
 
@@ -69,7 +69,9 @@ async def test_the_user_device_and_order_views(product: Product) -> None:
     assert user["licenses"] == ["MTG-PRO"]
     assert user["features"] == {"recording": True, "webinars": False}
     assert [d["id"] for d in user["devices"]] == ["d-desk1"]
-    assert user["email"] is None
+    assert user["email"] == {"address": "jane.doe@acme.example", "suppressed": False, "suppression": None,
+                             "last_message": {"kind": "welcome", "status": "delivered", "at": "2024-05-02T08:15:00Z",
+                                              "reason": None}}
     assert device["owner"] == {"user_id": "u-jane", "name": "Jane Doe", "email": "jane.doe@acme.example"}
     assert device["org_name"] == "Acme Corporation"
     assert (order["number"], order["status"], order["org_id"]) == ("WO-100200", "provisioned", "o-acme")

@@ -150,3 +150,70 @@ async def test_the_correlation_id_comes_back_and_is_carried_into_the_event(
     assert response.headers["X-Correlation-ID"] == "call-42"
     events = [e for e in embedded_product.bus.published(["identity.users"]) if e.key() == "u-nina"]
     assert [e.correlation_id for e in events] == ["call-42"]
+
+
+async def test_the_demo_shows_a_granted_customer_one_that_has_not_granted_and_a_suppressed_address(
+    product: tuple[embedded.Embedded, httpx.AsyncClient],
+) -> None:
+    _, client = product
+    agent = await login(client, "agent@northwind.example")
+
+    acme = (await client.get("/api/v1/customers/o-acme", headers=agent)).json()
+    bistro = (await client.get("/api/v1/customers/o-bistro", headers=agent)).json()
+    globex = (await client.get("/api/v1/customers/o-globex", headers=await login(client, "agent@contoso.example")))
+    jane = (await client.get("/api/v1/users/u-jane", headers=agent)).json()
+    rene = (await client.get("/api/v1/users/u-rene/email", headers=agent)).json()
+
+    assert acme["read_only_access"] == {"granted": True, "expires_at": None}
+    assert bistro["read_only_access"] == globex.json()["read_only_access"] == {"granted": False, "expires_at": None}
+    assert (jane["email"]["last_message"]["status"], jane["email"]["suppressed"]) == ("delivered", False)
+    assert rene == {"address": "rene.lefevre@bistro.example", "suppressed": True,
+                    "last_message": {"kind": "welcome", "status": "bounced", "at": "2024-05-02T08:16:00Z",
+                                     "reason": "550 5.1.1 The mailbox does not exist"},
+                    "suppression": {"reason": "550 5.1.1 The mailbox does not exist",
+                                    "since": "2024-05-02T08:16:00Z"}}
+
+
+async def test_an_agent_removes_the_demo_suppression_and_reads_it_back_gone(
+    product: tuple[embedded.Embedded, httpx.AsyncClient],
+) -> None:
+    _, client = product
+    agent = await login(client, "agent@northwind.example")
+
+    removed = await client.delete("/api/v1/users/u-rene/suppression", headers=agent)
+    rene = (await client.get("/api/v1/users/u-rene", headers=agent)).json()
+
+    assert removed.status_code == 204
+    assert (rene["email"]["suppressed"], rene["email"]["suppression"]) == (False, None)
+    assert rene["email"]["last_message"]["status"] == "bounced"
+
+
+async def test_the_demo_customer_admin_sees_and_revokes_the_grant(
+    product: tuple[embedded.Embedded, httpx.AsyncClient],
+) -> None:
+    _, client = product
+    admin, agent = await login(client, "it@acme.example"), await login(client, "agent@northwind.example")
+
+    granted = await client.get("/api/v1/customer/access-grant", headers=admin)
+    await client.delete("/api/v1/customer/access-grant", headers=admin)
+    acme = (await client.get("/api/v1/customers/o-acme", headers=agent)).json()
+
+    assert granted.json() == {"granted": True, "partner_id": "p-northwind", "expires_at": None}
+    assert acme["read_only_access"] == {"granted": False, "expires_at": None}
+
+
+async def test_starting_again_on_the_same_data_repeats_no_demo_event(
+    product: tuple[embedded.Embedded, httpx.AsyncClient],
+) -> None:
+    embedded_product, _ = product
+    topics = ["access.grants", "email.delivery"]
+    first = [(type(e).__name__, e.key()) for e in embedded_product.bus.published(topics)]
+
+    for name in ("email", "access"):
+        for step in embedded_product.services[name].on_start:
+            await step()
+    await embedded_product.settle()
+
+    assert sorted(first) == [("AccessGranted", "o-acme"), ("EmailStatusChanged", "jane.doe@acme.example"),
+                             ("EmailStatusChanged", "rene.lefevre@bistro.example")]
+    assert [(type(e).__name__, e.key()) for e in embedded_product.bus.published(topics)] == first
