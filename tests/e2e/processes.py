@@ -45,8 +45,8 @@ class Cluster:
             f"{prefix}_MONGO_DATABASE": f"{name}_{self.run_id}",
             f"{prefix}_TOPIC_PREFIX": f"t{self.run_id}.",
         }
-        if name == "identity":
-            env["IDENTITY_SEED"] = "demo"
+        if name in ("identity", "email", "access"):
+            env[f"{prefix}_SEED"] = "demo"
         if name == "gateway":
             env.update({f"GATEWAY_{s.upper()}_URL": self.url(s) for s in SERVICES if s != "gateway"})
         return env

@@ -70,6 +70,30 @@ def test_a_user_imported_into_identity_is_found_through_the_gateway(cluster: Clu
     assert other.json()["users"] == []
 
 
+def test_the_demo_grant_and_suppression_are_served_from_their_own_processes_and_stores(cluster: Cluster) -> None:
+    with httpx.Client(base_url=cluster.url("gateway"), timeout=30) as client:
+        agent = login(client, "agent@northwind.example")
+        acme = client.get("/api/v1/customers/o-acme", headers=agent).json()
+        bistro = client.get("/api/v1/customers/o-bistro", headers=agent).json()
+        removed = client.delete("/api/v1/users/u-rene/suppression", headers=agent)
+        rene = client.get("/api/v1/users/u-rene/email", headers=agent).json()
+        revoked = client.delete("/api/v1/customer/access-grant", headers=login(client, "it@acme.example"))
+        for name in ("email", "access"):  # their demo seeds run again at start, on the data they left
+            cluster.stop(name)
+            cluster.start(name)
+        cluster.wait_ready(("email", "access", "gateway"))
+        rene_after = client.get("/api/v1/users/u-rene/email", headers=agent).json()
+        acme_after = client.get("/api/v1/customers/o-acme", headers=agent).json()
+
+    assert acme["read_only_access"] == {"granted": True, "expires_at": None}
+    assert bistro["read_only_access"] == {"granted": False, "expires_at": None}
+    assert removed.status_code == 204
+    assert (rene["suppressed"], rene["last_message"]["status"]) == (False, "bounced")
+    assert revoked.status_code == 204
+    assert rene_after == rene
+    assert acme_after["read_only_access"] == {"granted": False, "expires_at": None}
+
+
 def test_every_process_answers_its_health_probes(cluster: Cluster) -> None:
     for name in SERVICES:
         assert httpx.get(f"{cluster.url(name)}/healthz").json() == {"status": "ok"}
