@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
+from helpdesk.runtime.versioned import VersionedStore
 from tests.conftest import scratch_database
 
 ADAPTERS = [pytest.param("memory", marks=pytest.mark.unit), pytest.param("mongo", marks=pytest.mark.integration)]
@@ -26,3 +27,13 @@ async def database(adapter: str, request: pytest.FixtureRequest) -> AsyncIterato
         return
     async with scratch_database(request.getfixturevalue("mongo_url")) as db:
         yield db
+
+
+Store = TypeVar("Store", bound=VersionedStore[Any])
+
+
+async def versioned_store(kind: type[Store], database: AsyncDatabase[dict[str, Any]] | None) -> Store:
+    """A service's store on the adapter under test: in memory, or on `database` with its indexes."""
+    made = kind.memory() if database is None else kind.mongo(database)
+    await made.create_indexes()
+    return made

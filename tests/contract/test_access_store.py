@@ -12,6 +12,7 @@ from contracts.access import AccessGranted, AccessRevoked
 from services.access.domain import AccessStatus, Grant
 from services.access.handlers import grant_access, read_access, revoke_access
 from services.access.store import GrantStore
+from tests.contract.conftest import versioned_store
 
 NOON = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -19,9 +20,7 @@ HOUR = timedelta(hours=1)
 
 @pytest.fixture
 async def store(database: AsyncDatabase[dict[str, Any]] | None) -> GrantStore:
-    made = GrantStore.memory() if database is None else GrantStore.mongo(database)
-    await made.create_indexes()
-    return made
+    return await versioned_store(GrantStore, database)
 
 
 async def test_a_grant_reads_back_whole_with_its_times_in_utc(store: GrantStore) -> None:

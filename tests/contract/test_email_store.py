@@ -12,6 +12,7 @@ from contracts.email import EmailStatusChanged, SuppressionRemoved
 from services.email.domain import AddressStatus, DeliveryReport, LastMessage, NotSuppressed, Suppression
 from services.email.handlers import record_reports, remove_suppression
 from services.email.store import AddressStore
+from tests.contract.conftest import versioned_store
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 RENE = "rene.lefevre@bistro.example"
@@ -19,9 +20,7 @@ RENE = "rene.lefevre@bistro.example"
 
 @pytest.fixture
 async def store(database: AsyncDatabase[dict[str, Any]] | None) -> AddressStore:
-    made = AddressStore.memory() if database is None else AddressStore.mongo(database)
-    await made.create_indexes()
-    return made
+    return await versioned_store(AddressStore, database)
 
 
 def bounce(address: str = RENE, at: datetime = T0) -> DeliveryReport:

@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from contracts import Event
 from helpdesk.runtime.documents import Documents
 from helpdesk.runtime.versioned import ATTEMPTS, Busy, Decision, Versioned, VersionedStore
+from tests.contract.conftest import versioned_store
 from tests.factories import user_upserted
 
 
@@ -28,9 +29,7 @@ class CounterStore(VersionedStore[Counter]):
 
 @pytest.fixture
 async def store(database: AsyncDatabase[dict[str, Any]] | None) -> CounterStore:
-    made = CounterStore.memory() if database is None else CounterStore.mongo(database)
-    await made.create_indexes()
-    return made
+    return await versioned_store(CounterStore, database)
 
 
 def add(amount: int, events: tuple[Event, ...] = ()) -> Callable[[Counter | None], Decision[Counter]]:
