@@ -61,6 +61,6 @@ def revoked(current: Grant | None, by: str, now: datetime) -> Grant | None:
 
 def status(grant: Grant | None, now: datetime, partner_id: str | None = None) -> AccessStatus:
     """Whether access stands now, for `partner_id` if given (a grant to any other partner does not count)."""
-    if grant is None or not grant.active(now) or partner_id not in (None, grant.partner_id):
+    if grant is None or not grant.active(now) or (partner_id is not None and partner_id != grant.partner_id):
         return AccessStatus(granted=False, partner_id=partner_id, expires_at=None)
     return AccessStatus(granted=True, partner_id=grant.partner_id, expires_at=grant.expires_at)

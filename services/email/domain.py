@@ -100,7 +100,7 @@ def _suppression(state: AddressStatus, message: LastMessage) -> Suppression | No
 def unsuppressed(current: AddressStatus | None, now: datetime) -> AddressStatus:
     """The address taken off the suppression list; NotSuppressed when it is not on it."""
     if current is None or current.suppression is None:
-        raise NotSuppressed(current.address if current else "")
+        raise NotSuppressed
     return current.model_copy(update={"suppression": None, "suppression_removed_at": now})
 
 
