@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from contracts.identity import User
-from services.identity import handlers, parsing
+from contracts.identity import Device, Order, Org, Partner, User
+from services.identity import generator, handlers, parsing
 from services.identity.store import IdentityStore
 
 pytestmark = pytest.mark.unit
@@ -47,6 +47,21 @@ async def test_a_big_import_through_a_worker_gives_what_parsing_in_place_gives(w
     assert (report.accepted, report.rejected) == (expected.accepted, expected.rejected)
     assert report.rejected == [{"line": len(many) + 2, "error": "org_id: Field required"}]
     assert await through_worker.get(User, "u4009") == await in_place.get(User, "u4009")
+
+
+async def test_every_kind_of_entity_comes_back_from_a_worker_as_it_was_read(worker: parsing.LineParser) -> None:
+    lines = [(n, json.dumps(r, ensure_ascii=False).encode()) for n, r in enumerate(generator.records(1000, 3), 1)]
+    in_place = [parsing.parse_line(n, line) for n, line in lines]
+
+    async def numbered() -> AsyncIterator[tuple[int, bytes]]:
+        for item in lines:
+            yield item
+
+    through_worker = [p async for p in worker.parse(numbered())]
+
+    assert len(lines) > parsing.BATCH_LINES  # at least one batch goes to the worker
+    assert {type(p.entity) for p in through_worker} == {Partner, Org, User, Device, Order}
+    assert through_worker == in_place
 
 
 async def test_a_user_read_in_a_stale_country_is_read_again_in_the_customers_country(
