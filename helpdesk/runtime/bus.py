@@ -104,12 +104,14 @@ class InProcessBus:
         self.dead_letters: list[DeadLetter] = []
         self._log: dict[str, list[Event | bytes]] = defaultdict(list)
         self._consumers: list[_Consumer] = []
+        self._readers: dict[str, list[_Consumer]] = defaultdict(list)  # the consumers of each topic
         self._running = False
 
     def subscribe(self, subscription: Subscription) -> None:
         consumer = _Consumer(subscription)
         self._consumers.append(consumer)
         for topic in subscription.topics:
+            self._readers[topic].append(consumer)
             for message in self._log[topic]:
                 consumer.queue.put_nowait((topic, message))
         if self._running:
@@ -120,9 +122,8 @@ class InProcessBus:
 
     async def publish_raw(self, topic: str, message: Event | bytes) -> None:
         self._log[topic].append(message)
-        for consumer in self._consumers:
-            if topic in consumer.subscription.topics:
-                consumer.queue.put_nowait((topic, message))
+        for consumer in self._readers[topic]:
+            consumer.queue.put_nowait((topic, message))
 
     def published(self, topics: Iterable[str] | None = None) -> list[Event]:
         """Every event published so far, optionally only on some topics (for tests and replays)."""
@@ -156,13 +157,21 @@ class InProcessBus:
         await asyncio.gather(*(c.queue.join() for c in self._consumers))
 
     async def _work(self, consumer: _Consumer) -> None:
+        queue = consumer.queue
         while True:
-            topic, message = await consumer.queue.get()
-            try:
-                await deliver(consumer.subscription, message, self.attempts, backoff=0.01)
-            except DeliveryFailed as error:
-                self.dead_letters.append(DeadLetter(consumer.subscription.group, topic, message, str(error)))
-                log.error("dead-lettered", extra={"group": consumer.subscription.group, "topic": topic,
-                                                  "error": str(error)})
-            finally:
-                consumer.queue.task_done()
+            item = await queue.get()
+            while True:  # what is already queued is taken without waiting
+                await self._handle(consumer, *item)
+                if queue.empty():
+                    break
+                item = queue.get_nowait()
+
+    async def _handle(self, consumer: _Consumer, topic: str, message: Event | bytes) -> None:
+        try:
+            await deliver(consumer.subscription, message, self.attempts, backoff=0.01)
+        except DeliveryFailed as error:
+            self.dead_letters.append(DeadLetter(consumer.subscription.group, topic, message, str(error)))
+            log.error("dead-lettered", extra={"group": consumer.subscription.group, "topic": topic,
+                                              "error": str(error)})
+        finally:
+            consumer.queue.task_done()
