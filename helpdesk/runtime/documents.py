@@ -8,8 +8,7 @@ the events later and removes them. Two implementations: in memory, and MongoDB t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
@@ -25,8 +24,9 @@ class VersionConflict(Exception):
     """Someone else changed the document since it was read: read it again and retry."""
 
 
-@dataclass(frozen=True)
-class PendingEvent:
+class PendingEvent(NamedTuple):
+    """An event waiting in a document's outbox (a tuple: a relay reads hundreds at a time)."""
+
     collection: str
     doc_id: str
     event: Event

@@ -20,10 +20,12 @@ BATCH_LINES = 2000
 IN_FLIGHT = 3
 
 
-@dataclass(frozen=True)
+@dataclass
 class Parsed:
     """One line, read: the entity it describes, or the record when the entity needs more context to build
-    (a deletion, a user whose customer's country is not known yet), or why it was rejected."""
+    (a deletion, a user whose customer's country is not known yet), or why it was rejected.
+
+    Not frozen only so that the line a worker did not send back is put back in place, not copied with the rest."""
 
     number: int
     line: bytes
@@ -122,8 +124,10 @@ class LineParser:
 
 
 async def _with_lines(batch: list[tuple[int, bytes]], future: asyncio.Future[list[Parsed]]) -> list[Parsed]:
-    return [Parsed(p.number, line, p.entity, p.record, p.error, p.country)
-            for p, (_, line) in zip(await future, batch, strict=True)]
+    parsed = await future
+    for item, (_, line) in zip(parsed, batch, strict=True):
+        item.line = line
+    return parsed
 
 
 INLINE = LineParser(workers=0)
