@@ -25,7 +25,7 @@ from helpdesk.runtime.documents import VersionConflict
 from helpdesk.runtime.logs import correlation_id, current_correlation_id
 from services.identity import domain
 from services.identity.parsing import BATCH_LINES, INLINE, MAX_LINE_BYTES, LineParser, Parsed
-from services.identity.store import Entity, IdentityStore
+from services.identity.store import Doc, Entity, IdentityStore
 
 MAX_REPORTED_REJECTIONS = 1000
 
@@ -124,7 +124,7 @@ async def import_parsed(parsed: Parsed, store: IdentityStore, parents: Parents) 
         return await import_record(domain.parse_record(parsed.line), store, parents)  # read in the wrong country
     kind = type(entity)
     parents.forget(kind, _key(entity))
-    return await _upsert(store, kind, _key(entity), _versions(entity), org)
+    return await _upsert(store, kind, _key(entity), _versions(entity, parsed.document), org)
 
 
 async def import_record(record: domain.Record, store: IdentityStore, parents: Parents | None = None) -> bool:
@@ -154,9 +154,11 @@ def _key(entity: domain.Entity) -> str:
     return entity.number if isinstance(entity, Order) else entity.id
 
 
-def _versions(entity: domain.Entity) -> Callable[[int], Any]:
-    """The entity at a version: as it was built (at version 1), or a copy of it at a later one."""
-    return lambda version: entity if version == 1 else entity.model_copy(update={"version": version})
+def _versions(entity: domain.Entity, document: Doc | None) -> Callable[[int], tuple[Any, Doc | None]]:
+    """The entity at a version, with its document when known: as it was built (at version 1, with the document
+    it was read with, if any), or a copy of it at a later one."""
+    return lambda version: (entity, document) if version == 1 else (entity.model_copy(update={"version": version}),
+                                                                     None)
 
 
 _KINDS: dict[str, Any] = {
@@ -201,14 +203,14 @@ async def _require(store: IdentityStore, kind: type[Entity], entity_id: str, wha
     return found
 
 
-async def _upsert(store: IdentityStore, kind: type[Any], entity_id: str, build: Callable[[int], Any],
-                  org: Org | None = None) -> bool:
+async def _upsert(store: IdentityStore, kind: type[Any], entity_id: str,
+                  build: Callable[[int], tuple[Any, Doc | None]], org: Org | None = None) -> bool:
     for _ in range(5):
         old = await store.get(kind, entity_id)
-        new = build(old.version + 1 if old else 1)
+        new, document = build(old.version + 1 if old else 1)
         if old is not None and old.model_copy(update={"version": new.version}) == new:
             return False
-        if await _save(store, old, new, org):
+        if await _save(store, old, new, org, document):
             if isinstance(old, Org) and isinstance(new, Org) and old.partner_id != new.partner_id:
                 await _reannounce_children(new, store)
             return True
@@ -228,10 +230,11 @@ async def _reannounce_children(org: Org, store: IdentityStore) -> None:
                     break
 
 
-async def _save(store: IdentityStore, old: Entity | None, new: Entity, org: Org | None) -> bool:
+async def _save(store: IdentityStore, old: Entity | None, new: Entity, org: Org | None,
+                document: Doc | None = None) -> bool:
     """Write the new state with its events in one write; False when someone else changed it meanwhile."""
     try:
-        await store.save(new, old.version if old else None, _announce(old, new, org))
+        await store.save(new, old.version if old else None, _announce(old, new, org), document)
     except VersionConflict:
         return False
     return True

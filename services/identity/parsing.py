@@ -13,7 +13,9 @@ from collections.abc import AsyncIterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 
+from contracts.identity import Device, Order, Org, Partner, User
 from services.identity import domain
+from services.identity.store import Doc, document_of
 
 MAX_LINE_BYTES = 1 << 20
 BATCH_LINES = 2000
@@ -22,8 +24,9 @@ IN_FLIGHT = 3
 
 @dataclass
 class Parsed:
-    """One line, read: the entity it describes, or the record when the entity needs more context to build
-    (a deletion, a user whose customer's country is not known yet), or why it was rejected.
+    """One line, read: the entity it describes with the document that stores it, or the record when the entity
+    needs more context to build (a deletion, a user whose customer's country is not known yet), or why it was
+    rejected.
 
     Not frozen only so that the line a worker did not send back is put back in place, not copied with the rest."""
 
@@ -33,9 +36,11 @@ class Parsed:
     record: domain.Record | None = None
     error: str | None = None
     country: str | None = None  # the country a user's national phone numbers were read in
+    document: Doc | None = None  # the entity as stored at its first version
 
-    def without_line(self) -> Parsed:
-        return Parsed(self.number, b"", self.entity, self.record, self.error, self.country)
+
+def _read(number: int, line: bytes, entity: domain.Entity, country: str | None = None) -> Parsed:
+    return Parsed(number, line, entity=entity, country=country, document=document_of(entity))
 
 
 # The countries of the customers this process has read, to read their users' national phone numbers. It is a
@@ -53,18 +58,41 @@ def parse_line(number: int, line: bytes) -> Parsed:
         if isinstance(record, domain.OrgRecord):
             _countries[record.id] = record.country.upper()
         if not isinstance(record, domain.UserRecord):
-            return Parsed(number, line, entity=domain.entity_from(record, 1, None))
+            return _read(number, line, domain.entity_from(record, 1, None))
         if record.org_id in _countries:
             country = _countries[record.org_id]
-            return Parsed(number, line, entity=domain.entity_from(record, 1, country), country=country)
+            return _read(number, line, domain.entity_from(record, 1, country), country)
         return Parsed(number, line, record=record)
     except domain.InvalidRecord as error:
         return Parsed(number, line, error=str(error))
 
 
-def parse_batch(lines: list[tuple[int, bytes]]) -> list[Parsed]:
+# What travels back from a worker. An entity goes as its document, plain data (kind, document, country): pickling
+# and unpickling pydantic models, and dumping each entity again to store it, cost this process more than
+# validating the document back into its model. The rest (rejections, records) goes as it is, without the line.
+_Sent = tuple[str, Doc, str | None] | Parsed
+_KINDS: dict[str, type[domain.Entity]] = {kind.__name__: kind for kind in (Partner, Org, User, Device, Order)}
+
+
+def parse_batch(lines: list[tuple[int, bytes]]) -> list[_Sent]:
     """Runs in a worker process; the lines stay with the caller, so they are not sent back."""
-    return [parse_line(number, line).without_line() for number, line in lines]
+    sent: list[_Sent] = []
+    for number, line in lines:
+        parsed = parse_line(number, line)
+        if parsed.entity is not None and parsed.document is not None:
+            sent.append((type(parsed.entity).__name__, parsed.document, parsed.country))
+        else:
+            parsed.line = b""
+            sent.append(parsed)
+    return sent
+
+
+def _received(sent: _Sent, number: int, line: bytes) -> Parsed:
+    if isinstance(sent, Parsed):
+        sent.line = line
+        return sent
+    kind, document, country = sent
+    return Parsed(number, line, entity=_KINDS[kind].model_validate(document), country=country, document=document)
 
 
 def _start_worker(parent: int, thresholds: tuple[int, ...]) -> None:
@@ -100,7 +128,7 @@ class LineParser:
 
     async def parse(self, lines: AsyncIterator[tuple[int, bytes]]) -> AsyncIterator[Parsed]:
         loop = asyncio.get_running_loop()
-        in_flight: deque[tuple[list[tuple[int, bytes]], asyncio.Future[list[Parsed]]]] = deque()
+        in_flight: deque[tuple[list[tuple[int, bytes]], asyncio.Future[list[_Sent]]]] = deque()
         batch: list[tuple[int, bytes]] = []
         async for numbered in lines:
             if numbered[1].strip():
@@ -123,11 +151,8 @@ class LineParser:
             self._pool = None
 
 
-async def _with_lines(batch: list[tuple[int, bytes]], future: asyncio.Future[list[Parsed]]) -> list[Parsed]:
-    parsed = await future
-    for item, (_, line) in zip(parsed, batch, strict=True):
-        item.line = line
-    return parsed
+async def _with_lines(batch: list[tuple[int, bytes]], future: asyncio.Future[list[_Sent]]) -> list[Parsed]:
+    return [_received(sent, number, line) for sent, (number, line) in zip(await future, batch, strict=True)]
 
 
 INLINE = LineParser(workers=0)

@@ -23,8 +23,12 @@ def _doc_id(entity: Partner | Org | User | Device | Order) -> str:
     return entity.number if isinstance(entity, Order) else entity.id
 
 
-def _to_doc(entity: Partner | Org | User | Device | Order) -> dict[str, Any]:
-    doc: dict[str, Any] = {"_id": _doc_id(entity), **entity.model_dump(mode="json")}
+Doc = dict[str, Any]
+
+
+def document_of(entity: Partner | Org | User | Device | Order) -> Doc:
+    """The document that stores an entity: its JSON form, keyed by its id, with what the indexes look up."""
+    doc: Doc = {"_id": _doc_id(entity), **entity.model_dump(mode="json")}
     if isinstance(entity, User):
         doc["email_key"] = entity.email.lower()
     return doc
@@ -58,9 +62,12 @@ class IdentityStore:
         entity exists or not."""
         return await self.collections[_collection(kind)].get(entity_id)
 
-    async def save(self, entity: Entity, previous_version: int | None, events: Sequence[Event]) -> None:
+    async def save(self, entity: Entity, previous_version: int | None, events: Sequence[Event],
+                   document: Doc | None = None) -> None:
+        """`document`: the entity's document when the caller has it already (`document_of(entity)`)."""
         await self.collections[_collection(type(entity))].save(
-            _to_doc(entity), expected_version=previous_version, events=events
+            document if document is not None else document_of(entity), expected_version=previous_version,
+            events=events,
         )
 
     async def find(self, kind: type[Entity], where: dict[str, Any], limit: int = 1000) -> list[Entity]:

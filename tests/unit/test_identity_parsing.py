@@ -47,6 +47,7 @@ async def test_a_big_import_through_a_worker_gives_what_parsing_in_place_gives(w
     assert (report.accepted, report.rejected) == (expected.accepted, expected.rejected)
     assert report.rejected == [{"line": len(many) + 2, "error": "org_id: Field required"}]
     assert await through_worker.get(User, "u4009") == await in_place.get(User, "u4009")
+    assert await through_worker.document(User, "u4009") == await in_place.document(User, "u4009")
 
 
 async def test_every_kind_of_entity_comes_back_from_a_worker_as_it_was_read(worker: parsing.LineParser) -> None:
