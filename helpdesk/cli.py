@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from helpdesk.runtime import logs
+from helpdesk.runtime import heap, logs
 
 cli = typer.Typer(help="Partner Help Desk.", no_args_is_help=True, add_completion=False)
 infra = typer.Typer(help="The local Kafka broker and FerretDB server (deploy/local).", no_args_is_help=True)
@@ -152,9 +152,7 @@ def search_rebuild(
 
 
 def main() -> None:
-    # Services keep large read models in memory and allocate per record; the default collection thresholds
-    # spend a third of an import's time scanning objects that live for the whole run.
-    gc.set_threshold(100_000, 50, 100)
+    gc.set_threshold(*heap.THRESHOLDS)
     cli(prog_name="helpdesk")
 
 

@@ -16,6 +16,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from helpdesk.runtime import heap
 from helpdesk.runtime.logs import correlation_id
 from helpdesk.runtime.versioned import Busy
 
@@ -120,7 +121,8 @@ class CorrelationIds:
 
         token = correlation_id.set(value)
         try:
-            await self.app(scope, receive, send_with_id)
+            with heap.serving():
+                await self.app(scope, receive, send_with_id)
         finally:
             correlation_id.reset(token)
 

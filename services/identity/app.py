@@ -20,7 +20,7 @@ def build(settings: IdentitySettings, store: IdentityStore, bus: Bus, checks: di
     parser = LineParser(settings.import_workers)
     app = create_app("Help Desk identity service", checks)
     # Kept in this process's memory, the imported data is long-lived: the collector need not rescan it.
-    on_batch = heap.keep_survivors if settings.storage == "memory" else lambda: None
+    on_batch = heap.keep_survivors if store.in_memory else lambda: None
     app.include_router(api.router(store, relay, parser, on_batch))
 
     async def seed() -> None:

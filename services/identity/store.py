@@ -48,6 +48,11 @@ class IdentityStore:
     def mongo(cls, db: AsyncDatabase[dict[str, Any]]) -> IdentityStore:
         return cls({name: MongoDocuments(db, name, indexes) for name, indexes in _INDEXES.items()})
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether the data lives in this process's memory (the embedded mode, tests)."""
+        return all(isinstance(c, MemoryDocuments) for c in self.collections.values())
+
     async def create_indexes(self) -> None:
         for collection in self.collections.values():
             if isinstance(collection, MongoDocuments):
