@@ -12,6 +12,7 @@ from gateway.auth import HelpdeskAgent
 from gateway.deps import ServicesDep
 from gateway.schemas import COMMON_ERRORS, EmailStatus, UserView, errors
 from gateway.tenancy import identity_view
+from helpdesk.runtime.web import ApiError
 
 router = APIRouter(prefix="/api/v1", tags=["helpdesk"], responses={**COMMON_ERRORS, **errors(404)})
 
@@ -44,7 +45,12 @@ async def email(user_id: str, agent: HelpdeskAgent, services: ServicesDep, audit
 async def remove_suppression(user_id: str, agent: HelpdeskAgent, services: ServicesDep, audit: AuditDep
                              ) -> Response:
     view = await identity_view(services.identity, "user", user_id, agent)
+    # Recorded before it is done, so a change is never left unaudited; asked first, so what is recorded is what
+    # is about to happen (only a concurrent removal or an outage in between could make it not happen).
+    status = await services.email.get(_address(view))
+    if not status["suppressed"]:
+        raise ApiError(404, "not_suppressed", "This address is not on the suppression list.")
+    await audit.record(agent, "user.suppression_removed", "user", user_id, view["org_id"])
     await services.email.delete(f"{_address(view)}/suppression", user_id=user_id, agent_id=agent.user_id,
                                 partner_id=agent.partner_id)
-    await audit.record(agent, "user.suppression_removed", "user", user_id, view["org_id"])
     return Response(status_code=204)

@@ -185,6 +185,26 @@ class TestEmail:
             ("user.suppression_removed", "u-rene", "o-bistro"), ("user.email_viewed", "u-rene", "o-bistro")]
 
 
+    async def test_a_removal_that_cannot_be_recorded_is_not_made(self, product: Product) -> None:
+        embedded_product, client = product
+        agent = await login(client, AGENT)
+        audit = embedded_product.app.state.audit
+
+        class Down:
+            async def publish(self, event: object) -> None:
+                raise ConnectionError("broker unreachable")
+
+        audit.bus = Down()
+        refused = await client.delete("/api/v1/users/u-rene/suppression", headers=agent)
+        audit.bus = embedded_product.bus
+        status = await client.get("/api/v1/users/u-rene/email", headers=agent)
+        await embedded_product.settle()
+
+        assert (refused.status_code, refused.json()["error"]["code"]) == (503, "service_unavailable")
+        assert status.json()["suppressed"] is True
+        assert published(embedded_product, SuppressionRemoved) == []
+
+
 def unreachable(name: str) -> ServiceClient:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
