@@ -88,6 +88,8 @@ class MemoryDocuments:
                     del index[key]
                 elif isinstance(posting, set):
                     posting.discard(doc_id)
+                    if len(posting) == 1:  # back to the one id, as if it had never been shared
+                        index[key] = next(iter(posting))
 
     def _ids(self, field: str, value: Any) -> Iterable[str]:
         posting = self._indexes[field].get(value)
