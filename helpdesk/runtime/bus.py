@@ -110,7 +110,7 @@ class InProcessBus:
     def subscribe(self, subscription: Subscription) -> None:
         consumer = _Consumer(subscription)
         self._consumers.append(consumer)
-        for topic in subscription.topics:
+        for topic in dict.fromkeys(subscription.topics):  # a topic named twice is still read once
             self._readers[topic].append(consumer)
             for message in self._log[topic]:
                 consumer.queue.put_nowait((topic, message))

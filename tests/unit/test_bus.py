@@ -48,6 +48,22 @@ async def test_a_group_subscribing_late_reads_the_topic_from_the_beginning() -> 
     assert seen == ["u1", "u2"]
 
 
+async def test_a_topic_named_twice_in_a_subscription_is_read_once() -> None:
+    bus, seen = InProcessBus(), []
+    await bus.publish(user_upserted(id="u1"))  # in the log before the group subscribes
+
+    async def handler(event: Event) -> None:
+        seen.append(event.key())
+
+    bus.subscribe(Subscription("twice", ("identity.users", "identity.users"), handler))
+    await bus.start()
+    await bus.publish(user_upserted(id="u2"))
+    await bus.drain()
+    await bus.stop()
+
+    assert seen == ["u1", "u2"]
+
+
 async def test_a_handler_that_fails_once_is_retried() -> None:
     bus, calls = InProcessBus(attempts=3), []
 
