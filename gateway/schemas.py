@@ -160,7 +160,8 @@ class UserView(_Shape):
     licenses: list[str]
     features: dict[str, bool]
     devices: list[DeviceSummary]
-    email: EmailStatus = Field(description="Delivery status of the user's mail and whether it is suppressed.")
+    email: EmailStatus | None = Field(description="Delivery status of the user's mail and whether it is suppressed; "
+                                                  "null while the email service is unavailable.")
 
 
 class DeviceView(_Shape):

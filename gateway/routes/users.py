@@ -26,7 +26,12 @@ def _address(user: dict[str, Any]) -> str:
             summary="A user: status in the org, licences, devices, features and mail delivery.")
 async def user(user_id: str, agent: HelpdeskAgent, services: ServicesDep, audit: AuditDep) -> dict[str, Any]:
     view = await identity_view(services.identity, "user", user_id, agent)
-    email = await services.email.get(_address(view))
+    try:
+        email = await services.email.get(_address(view))
+    except ApiError as error:
+        if error.status != 503:
+            raise
+        email = None  # the caller's status, licences and devices are still worth seeing while mail status is not
     await audit.record(agent, "user.viewed", "user", user_id, view["org_id"])
     return {**view, "email_address": view["email"], "email": email}
 

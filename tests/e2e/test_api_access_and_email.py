@@ -205,6 +205,20 @@ class TestEmail:
         assert published(embedded_product, SuppressionRemoved) == []
 
 
+async def test_a_user_is_still_shown_without_mail_status_while_the_email_service_is_down(product: Product) -> None:
+    embedded_product, client = product
+    agent = await login(client, AGENT)
+    services: Services = embedded_product.app.state.services
+    embedded_product.app.state.services = dataclasses.replace(services, email=unreachable("email"))
+
+    response = await client.get("/api/v1/users/u-jane", headers=agent)
+    await embedded_product.settle()
+
+    assert response.status_code == 200
+    assert (response.json()["display_name"], response.json()["email"]) == ("Jane Doe", None)
+    assert [e.action for e in published(embedded_product, AgentActionRecorded)] == ["user.viewed"]
+
+
 def unreachable(name: str) -> ServiceClient:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
@@ -214,7 +228,6 @@ def unreachable(name: str) -> ServiceClient:
 
 class TestServiceDown:
     @pytest.mark.parametrize(("down", "caller", "method", "path"), [
-        ("email", AGENT, "GET", "/api/v1/users/u-jane"),
         ("email", AGENT, "GET", "/api/v1/users/u-jane/email"),
         ("email", AGENT, "DELETE", "/api/v1/users/u-rene/suppression"),
         ("email", OPERATOR, "POST", "/api/v1/operator/email-events"),
