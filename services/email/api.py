@@ -27,8 +27,10 @@ def router(store: AddressStore, relay: OutboxRelay) -> APIRouter:
 
     @api.post("/email-events", summary="Record delivery reports; a hard bounce or a complaint suppresses the address.")
     async def record(reports: Reports) -> Recorded:
-        changed = await handlers.record_reports(reports, store)
-        relay.kick()
+        try:
+            changed = await handlers.record_reports(reports, store)
+        finally:
+            relay.kick()  # what was recorded before a failure is announced now all the same
         return Recorded(accepted=len(reports), changed=changed)
 
     # `:path`, as the local part of an address may hold a slash (sent percent-encoded).

@@ -80,13 +80,22 @@ def message_of(report: DeliveryReport, received_at: datetime) -> LastMessage:
     return LastMessage(kind=report.kind, status=report.status, at=report.at or received_at, reason=report.reason)
 
 
-def reported(current: AddressStatus | None, address: str, message: LastMessage) -> AddressStatus | None:
-    """The address after a report of `message`; None when it is a repeat or older than what the address knows."""
+def reported(current: AddressStatus | None, address: str, message: LastMessage, *, dated: bool = True
+             ) -> AddressStatus | None:
+    """The address after a report of `message`; None when it is a repeat or older than what the address knows.
+
+    A report without a time of its own (`dated` false: its arrival stands in) that says what the last one said is
+    taken for a repeat: a provider sending it again must not make an old bounce new, nor suppress again an
+    address an agent took off the list since."""
     state = current or AddressStatus(address=address)
     last = state.last_message
-    if last is not None and (message.at < last.at or message == last):
+    if last is not None and (message.at < last.at or message == last or (not dated and _same_news(message, last))):
         return None
     return state.model_copy(update={"last_message": message, "suppression": _suppression(state, message)})
+
+
+def _same_news(message: LastMessage, last: LastMessage) -> bool:
+    return (message.kind, message.status, message.reason) == (last.kind, last.status, last.reason)
 
 
 def _suppression(state: AddressStatus, message: LastMessage) -> Suppression | None:

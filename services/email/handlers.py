@@ -28,7 +28,7 @@ def _record(report: DeliveryReport, received_at: datetime) -> Callable[[AddressS
     message = domain.message_of(report, received_at)
 
     def decide(current: AddressStatus | None) -> Decision[AddressStatus]:
-        state = domain.reported(current, report.address, message)
+        state = domain.reported(current, report.address, message, dated=report.at is not None)
         if state is None:
             return None
         return state, [EmailStatusChanged(address=report.address, **message.model_dump(),

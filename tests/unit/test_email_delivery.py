@@ -77,6 +77,15 @@ class TestLastMessage:
         assert (await shown(store))["last_message"]["status"] == "delivered"
         assert len(await announced(store)) == 1
 
+    async def test_an_undated_report_saying_what_the_last_one_said_is_a_repeat(self, store: AddressStore) -> None:
+        await record_reports([report("delivered", at=None, kind="welcome")], store, now=T0)
+
+        again = await record_reports([report("delivered", at=None, kind="welcome")], store, now=T0 + MINUTE)
+        news = await record_reports([report("deferred", at=None, kind="welcome")], store, now=T0 + 2 * MINUTE)
+
+        assert (again, news) == (0, 1)
+        assert [e.status for e in await announced(store)] == ["delivered", "deferred"]  # type: ignore[attr-defined]
+
     async def test_an_address_never_reported_on_has_no_message_and_is_not_suppressed(
             self, store: AddressStore) -> None:
         assert await shown(store, "nobody@acme.example") == {
@@ -153,6 +162,16 @@ class TestSuppression:
         assert (late["suppressed"], late["last_message"]["reason"]) == (False, "arrived late")
         assert again["suppression"] == {"reason": "bounced again", "since": "2025-03-01T12:11:00Z"}
 
+
+    async def test_an_undated_bounce_sent_again_after_the_removal_does_not_suppress_again(
+            self, store: AddressStore) -> None:
+        await record_reports([report("bounced", at=None, reason="550 no such user")], store, now=T0)
+        await remove_suppression(JANE, store, now=T0 + 10 * MINUTE)
+
+        changed = await record_reports([report("bounced", at=None, reason="550 no such user")], store,
+                                        now=T0 + 20 * MINUTE)
+
+        assert (changed, (await shown(store))["suppressed"]) == (0, False)
 
 class TestReports:
     @pytest.mark.parametrize(("fields", "says"), [
