@@ -6,11 +6,16 @@ import json
 
 OPERATOR_EMAIL = "operator@helpdesk.local"
 
-RECORDS: list[dict[str, object]] = [
+PLATFORM: list[dict[str, object]] = [
     {"type": "partner", "id": "platform", "name": "Help Desk Platform"},
     {"type": "org", "id": "platform", "name": "Help Desk Platform", "partner_id": "platform"},
     {"type": "user", "id": "u-operator", "org_id": "platform", "email": OPERATOR_EMAIL,
      "first_name": "Platform", "last_name": "Operator", "roles": ["operator"]},
+]
+"""Who runs the platform, in the demo and in every generated dataset alike (so either can follow the other)."""
+
+RECORDS: list[dict[str, object]] = [
+    *PLATFORM,
     {"type": "partner", "id": "p-northwind", "name": "Northwind Partners"},
     {"type": "org", "id": "p-northwind", "name": "Northwind Partners", "partner_id": "p-northwind"},
     {"type": "user", "id": "u-agent", "org_id": "p-northwind", "email": "agent@northwind.example",

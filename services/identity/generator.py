@@ -17,6 +17,8 @@ from typing import Any
 
 import phonenumbers
 
+from services.identity import demo
+
 Record = dict[str, Any]
 
 COUNTRIES: dict[str, tuple[list[str], list[str]]] = {
@@ -214,9 +216,6 @@ class _Generator:
 def records(users: int, seed: int = 7) -> Iterator[Record]:
     """Every record of a dataset of about `users` users, parents before children, never all in memory."""
     generator = _Generator(Scale(users), seed)
-    yield {"type": "partner", "id": "platform", "name": "Help Desk Platform"}
-    yield {"type": "org", "id": "platform", "name": "Help Desk Platform", "partner_id": "platform"}
-    yield {"type": "user", "id": "platform-operator", "org_id": "platform", "email": "operator@helpdesk.local",
-           "first_name": "Platform", "last_name": "Operator", "roles": ["operator"]}
+    yield from demo.PLATFORM
     yield from generator.partners()
     yield from generator.customers()
