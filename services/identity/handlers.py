@@ -122,9 +122,18 @@ async def import_parsed(parsed: Parsed, store: IdentityStore, parents: Parents) 
     org = await _parent_org(entity, parents)
     if isinstance(entity, User) and org is not None and org.country != parsed.country:
         return await import_record(domain.parse_record(parsed.line), store, parents)  # read in the wrong country
+    if isinstance(entity, User):
+        await _require_own_email(store, entity)
     kind = type(entity)
     parents.forget(kind, _key(entity))
     return await _upsert(store, kind, _key(entity), _versions(entity, parsed.document), org)
+
+
+async def _require_own_email(store: IdentityStore, user: User) -> None:
+    """An address is one person's: it is how they sign in and where their mail's delivery status is kept."""
+    holder = await store.user_by_email(user.email)
+    if holder is not None and holder.id != user.id:
+        raise domain.InvalidRecord(f"email: {user.email!r} already belongs to another user ({holder.id!r})")
 
 
 async def import_record(record: domain.Record, store: IdentityStore, parents: Parents | None = None) -> bool:

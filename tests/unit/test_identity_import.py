@@ -234,6 +234,26 @@ async def test_a_deleted_user_can_be_imported_again() -> None:
     assert (user.deleted, user.version) == (False, 3)
 
 
+async def test_an_address_belongs_to_one_user_until_that_user_is_gone() -> None:
+    store = IdentityStore.memory()
+    other_partner = [{"type": "partner", "id": "p2", "name": "Contoso"},
+                     {"type": "org", "id": "o2", "name": "Globex", "partner_id": "p2"}]
+    namesake = {**JANE, "id": "u2", "org_id": "o2", "email": "jane@acme.EXAMPLE"}
+
+    taken = await handlers.import_records(chunks(*BASE, JANE, *other_partner, namesake), store)
+    renamed = await handlers.import_records(chunks({**JANE, "last_name": "Smith"}), store)
+    await handlers.import_records(chunks({"type": "user", "id": "u1", "deleted": True}), store)
+    freed = await handlers.import_records(chunks(namesake), store)
+
+    assert taken.rejected == [{"line": 6, "error": "email: 'jane@acme.example' already belongs to another user "
+                                                   "('u1')"}]
+    assert (renamed.accepted, renamed.rejected) == (1, [])  # the same user keeps their own address
+    assert (freed.accepted, freed.rejected) == (1, [])
+    found = await handlers.user_by_email("jane@acme.example", store)
+    assert found is not None
+    assert found[0].id == "u2"
+
+
 async def test_an_order_is_deleted_by_its_number() -> None:
     store = IdentityStore.memory()
     order = {"type": "order", "number": "WO-1", "org_id": "o1", "status": "ok", "placed_at": "2024-01-01T00:00:00Z"}
