@@ -6,7 +6,7 @@ from helpdesk.runtime.bus import Bus
 from helpdesk.runtime.outbox import OutboxRelay
 from helpdesk.runtime.service import Service
 from helpdesk.runtime.web import Check, create_app
-from services.access import api, demo
+from services.access import api, consumers, demo
 from services.access.config import AccessSettings
 from services.access.store import GrantStore
 
@@ -20,4 +20,5 @@ def build(settings: AccessSettings, store: GrantStore, bus: Bus, checks: dict[st
         if settings.seed == "demo":
             await demo.seed(store)
 
-    return Service("access", app, relay=relay, on_start=[store.create_indexes, seed])
+    return Service("access", app, subscriptions=consumers.subscriptions(store), relay=relay,
+                   on_start=[store.create_indexes, seed])

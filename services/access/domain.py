@@ -59,6 +59,21 @@ def revoked(current: Grant | None, by: str, now: datetime) -> Grant | None:
     return current.model_copy(update={"revoked_by": by, "revoked_at": now})
 
 
+LEFT_THE_PARTNER = "customer left the partner"
+"""Who revoked a grant that ended because the customer stopped being managed by the partner it was given to."""
+
+
+def left(current: Grant | None, partner_id: str | None, changed_at: datetime, now: datetime) -> Grant | None:
+    """The grant after the customer came to be managed by `partner_id` (None: the customer is gone) at
+    `changed_at`; None when that leaves it as it is. A grant is to the partner that managed the customer when it
+    was given: it ends when the customer leaves that partner, and so does not come back if the customer returns.
+    A change from before the grant was given (a consumer reading old events) never ends it."""
+    if (current is None or not current.active(now) or current.partner_id == partner_id
+            or changed_at < current.granted_at):
+        return None
+    return current.model_copy(update={"revoked_by": LEFT_THE_PARTNER, "revoked_at": now})
+
+
 def status(grant: Grant | None, now: datetime, partner_id: str | None = None) -> AccessStatus:
     """Whether access stands now, for `partner_id` if given (a grant to any other partner does not count)."""
     if grant is None or not grant.active(now) or (partner_id is not None and partner_id != grant.partner_id):

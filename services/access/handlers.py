@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from contracts.access import AccessGranted, AccessRevoked
+from contracts.identity import OrgUpserted
 from helpdesk.runtime.logs import current_correlation_id
 from helpdesk.runtime.times import utc_now
 from helpdesk.runtime.versioned import Decision
@@ -41,6 +42,23 @@ async def revoke_access(org_id: str, revoked_by: str, store: GrantStore, now: da
                                      correlation_id=current_correlation_id())]
 
     return (await store.change(org_id, decide)).changed
+
+async def follow_customer(event: OrgUpserted, store: GrantStore, now: datetime | None = None) -> bool:
+    """End the org's grant when the customer is no longer managed by the partner it was given to (moved to
+    another, or deleted); True when that changed it. Repeats and unrelated changes change nothing."""
+    at = now or utc_now()
+    org = event.org
+    partner_id = None if org.deleted else org.partner_id
+
+    def decide(current: Grant | None) -> Decision[Grant]:
+        grant = domain.left(current, partner_id, event.occurred_at, at)
+        if grant is None:
+            return None
+        return grant, [AccessRevoked(org_id=org.id, revoked_by=domain.LEFT_THE_PARTNER, partner_id=grant.partner_id,
+                                     correlation_id=current_correlation_id())]
+
+    return (await store.change(org.id, decide)).changed
+
 
 async def read_access(org_id: str, store: GrantStore, partner_id: str | None = None,
                       now: datetime | None = None) -> AccessStatus:

@@ -15,6 +15,7 @@ from contracts.email import SuppressionRemoved
 from contracts.gateway import AgentActionRecorded
 from gateway.clients import ServiceClient, Services
 from helpdesk import embedded
+from services.identity import demo
 
 pytestmark = pytest.mark.e2e
 
@@ -71,6 +72,23 @@ class TestAccessGrant:
         await embedded_product.settle()
         assert [(e.org_id, e.revoked_by, e.partner_id) for e in published(embedded_product, AccessRevoked)] == [
             ("o-acme", "u-cadmin", "p-northwind")]
+
+    async def test_a_customer_that_moves_away_and_back_does_not_bring_its_old_grant_back(
+            self, product: Product) -> None:
+        embedded_product, client = product
+        operator = await login(client, OPERATOR)
+        acme = next(r for r in demo.RECORDS if r["type"] == "org" and r["id"] == "o-acme")
+
+        for partner_id in ("p-contoso", "p-northwind"):
+            moved = await client.post("/api/v1/operator/import", headers=operator,
+                                      content=json.dumps({**acme, "partner_id": partner_id}).encode())
+            assert moved.json()["accepted"] == 1
+            await embedded_product.settle()
+
+        assert await access_of(client, "o-acme", await login(client, AGENT)) == {"granted": False,
+                                                                                 "expires_at": None}
+        assert [(e.org_id, e.revoked_by, e.partner_id) for e in published(embedded_product, AccessRevoked)] == [
+            ("o-acme", "customer left the partner", "p-northwind")]
 
     async def test_a_grant_until_a_time_is_shown_to_the_agent_with_that_time(self, product: Product) -> None:
         embedded_product, client = product

@@ -8,9 +8,10 @@ import pytest
 
 from contracts import Event
 from contracts.access import AccessGranted, AccessRevoked
+from contracts.identity import Org, OrgUpserted
 from services.access import demo
 from services.access.domain import AccessStatus, ExpiryInPast
-from services.access.handlers import grant_access, read_access, revoke_access
+from services.access.handlers import follow_customer, grant_access, read_access, revoke_access
 from services.access.store import GrantStore
 
 pytestmark = pytest.mark.unit
@@ -154,3 +155,45 @@ class TestDemo:
         await demo.seed(store)
 
         assert not (await read_access("o-acme", store)).granted
+
+
+def customer(partner_id: str, at: datetime, *, version: int = 2, deleted: bool = False) -> OrgUpserted:
+    """Identity's announcement of Acme as it stands after a change made at `at`."""
+    org = Org(id="o-acme", name="Acme", partner_id=partner_id, version=version, deleted=deleted)
+    return OrgUpserted(org=org, partner_id=partner_id, occurred_at=at)
+
+
+class TestCustomerLeavesItsPartner:
+    async def test_the_grant_ends_when_the_customer_moves_and_does_not_return_with_it(
+            self, store: GrantStore) -> None:
+        await grant_access("o-acme", "p-northwind", "u-cadmin", None, store, now=NOON)
+
+        moved = await follow_customer(customer("p-contoso", NOON + HOUR), store, now=NOON + HOUR)
+        back = await follow_customer(customer("p-northwind", NOON + 2 * HOUR, version=3), store, now=NOON + 2 * HOUR)
+
+        assert (moved, back) == (True, False)
+        assert (await read_access("o-acme", store, "p-northwind", now=NOON + 2 * HOUR)).granted is False
+        revoked = (await announced(store))[-1]
+        assert isinstance(revoked, AccessRevoked)
+        assert (revoked.org_id, revoked.partner_id, revoked.revoked_by) == ("o-acme", "p-northwind",
+                                                                            "customer left the partner")
+
+    async def test_a_deleted_customer_ends_its_grant(self, store: GrantStore) -> None:
+        await grant_access("o-acme", "p-northwind", "u-cadmin", None, store, now=NOON)
+
+        assert await follow_customer(customer("p-northwind", NOON + HOUR, deleted=True), store, now=NOON + HOUR)
+        assert (await read_access("o-acme", store, now=NOON + HOUR)).granted is False
+
+    async def test_other_changes_repeats_and_changes_older_than_the_grant_leave_it(self, store: GrantStore) -> None:
+        await grant_access("o-acme", "p-northwind", "u-cadmin", None, store, now=NOON)
+
+        renamed = await follow_customer(customer("p-northwind", NOON + HOUR), store, now=NOON + HOUR)
+        replayed = await follow_customer(customer("p-contoso", NOON - HOUR), store, now=NOON + HOUR)
+        never_granted = await follow_customer(
+            OrgUpserted(org=Org(id="o-globex", name="Globex", partner_id="p-contoso", version=1),
+                        partner_id="p-contoso"), store)
+
+        assert (renamed, replayed, never_granted) == (False, False, False)
+        assert (await read_access("o-acme", store, "p-northwind", now=NOON + HOUR)).granted is True
+        assert await store.get("o-globex") is None
+        assert len(await announced(store)) == 1
