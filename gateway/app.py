@@ -39,7 +39,10 @@ def build(settings: GatewaySettings, services: Services, bus: Bus, checks: dict[
           ) -> Service:
     """The gateway over `services`; it publishes audit events on `bus` and reads role changes from it."""
     projection = RoleProjection()
-    checks = {**(checks or {}), **{client.name: client.ready for client in services.all()}, "roles": bus.caught_up}
+    # Ready means this replica can serve: its bus, and the roles it authorizes with, read to the end. A service
+    # behind it being down is answered route by route with a 503 naming that service; it does not take every
+    # replica out of its load balancer (and with them the routes that still work).
+    checks = {**(checks or {}), "roles": bus.caught_up}
     app = create_app("Partner Help Desk", checks, version="1",
                      description="Find a caller's customer, user, device or order, and help them safely.")
     app.state.settings = settings

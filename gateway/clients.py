@@ -33,13 +33,6 @@ class ServiceClient:
         return await self._call("POST", path, content=body, headers={"content-type": content_type},
                                 timeout=None)
 
-    async def ready(self) -> bool:
-        try:
-            response = await self.http.get("/readyz", timeout=2.0)
-        except httpx.HTTPError:
-            return False
-        return response.status_code == 200
-
     async def _call(self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
                     ) -> Any:
         headers = {**(headers or {}), CORRELATION_HEADER: correlation_id.get()}
