@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -16,28 +15,13 @@ from contracts.gateway import AgentActionRecorded
 from gateway.clients import ServiceClient, Services
 from helpdesk import embedded
 from services.identity import demo
+from tests.product import Product, login
 
 pytestmark = pytest.mark.e2e
 
-Product = tuple[embedded.Embedded, httpx.AsyncClient]
 AGENT, CONTOSO_AGENT, CUSTOMER_ADMIN = "agent@northwind.example", "agent@contoso.example", "it@acme.example"
 OPERATOR = "operator@helpdesk.local"
 GRANT = "/api/v1/customer/access-grant"
-
-
-@pytest.fixture
-async def product() -> AsyncIterator[Product]:
-    product = embedded.build()
-    transport = httpx.ASGITransport(app=product.app)
-    async with (product.app.router.lifespan_context(product.app),
-                httpx.AsyncClient(transport=transport, base_url="http://hd") as client):
-        yield product, client
-
-
-async def login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
-    response = await client.post("/api/v1/auth/demo-login", json={"email": email})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def access_of(client: httpx.AsyncClient, org_id: str, agent: dict[str, str]) -> object:

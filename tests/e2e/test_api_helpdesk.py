@@ -10,26 +10,22 @@ import pytest
 from contracts.gateway import AgentActionRecorded
 from gateway.config import GatewaySettings
 from helpdesk import embedded
+from tests.product import Product, running
+from tests.product import login as login_as
 
 pytestmark = pytest.mark.e2e
 
-Product = tuple[embedded.Embedded, httpx.AsyncClient]
 
 
 @pytest.fixture
 async def product() -> AsyncIterator[Product]:
-    product = embedded.build(gateway_settings=GatewaySettings(search_burst=3, search_per_minute=6,
-                                                              max_body_bytes=1024, max_query_chars=300))
-    transport = httpx.ASGITransport(app=product.app)
-    async with (product.app.router.lifespan_context(product.app),
-                httpx.AsyncClient(transport=transport, base_url="http://hd") as client):
-        yield product, client
+    async with running(GatewaySettings(search_burst=3, search_per_minute=6, max_body_bytes=1024,
+                                       max_query_chars=300)) as started:
+        yield started
 
 
 async def login(client: httpx.AsyncClient, email: str = "agent@northwind.example") -> dict[str, str]:
-    response = await client.post("/api/v1/auth/demo-login", json={"email": email})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return await login_as(client, email)
 
 
 def audit_events(product: embedded.Embedded) -> list[AgentActionRecorded]:

@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import httpx
 import pytest
 
 from contracts.identity import RoleAssigned, RoleRevoked
-from helpdesk import embedded
+from tests.product import Product, login
 
 pytestmark = pytest.mark.e2e
 
-Product = tuple[embedded.Embedded, httpx.AsyncClient]
 AGENTS = "/api/v1/partner/helpdesk-agents"
-
-
-@pytest.fixture
-async def product() -> AsyncIterator[Product]:
-    product = embedded.build()
-    transport = httpx.ASGITransport(app=product.app)
-    async with (product.app.router.lifespan_context(product.app),
-                httpx.AsyncClient(transport=transport, base_url="http://hd") as client):
-        yield product, client
-
-
-async def login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
-    response = await client.post("/api/v1/auth/demo-login", json={"email": email})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def test_the_admin_lists_the_partners_agents_with_their_level(product: Product) -> None:

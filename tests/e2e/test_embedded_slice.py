@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from gateway.config import GatewaySettings
 from helpdesk import embedded
+from tests.product import login
 
 pytestmark = pytest.mark.e2e
 
@@ -18,19 +18,6 @@ NINA = {"type": "user", "id": "u-nina", "org_id": "o-acme", "email": "Nina.Newma
         "first_name": "Nina", "last_name": "Newman"}
 
 
-@pytest.fixture
-async def product() -> AsyncIterator[tuple[embedded.Embedded, httpx.AsyncClient]]:
-    product = embedded.build()
-    async with product.app.router.lifespan_context(product.app):
-        transport = httpx.ASGITransport(app=product.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://helpdesk") as client:
-            yield product, client
-
-
-async def login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
-    response = await client.post("/api/v1/auth/demo-login", json={"email": email})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def test_an_imported_user_is_found_by_an_agent_of_the_managing_partner(

@@ -13,7 +13,6 @@ import httpx
 import pytest
 
 from gateway.config import GatewaySettings
-from helpdesk import embedded
 from helpdesk.runtime import heap
 from helpdesk.runtime.bus import InProcessBus
 from helpdesk.runtime.documents import Documents
@@ -23,6 +22,7 @@ from services.identity.config import IdentitySettings
 from services.identity.demo import OPERATOR_EMAIL
 from services.identity.parsing import BATCH_LINES
 from services.identity.store import IdentityStore
+from tests.product import login, running
 
 pytestmark = pytest.mark.unit
 
@@ -95,42 +95,32 @@ async def test_an_in_memory_import_freezes_its_data_and_no_cycle_with_it() -> No
         assert heap.frozen_garbage() == 0
 
 
-async def login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
-    response = await client.post("/api/v1/auth/demo-login", json={"email": email})
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 @pytest.mark.usefixtures("service_thresholds")
 async def test_an_import_through_the_product_freezes_no_garbage_per_record_while_agents_search() -> None:
-    product = embedded.build(seed=True, gateway_settings=GatewaySettings(auth_mode="demo", search_burst=10_000))
-    await product.start()
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=product.app), base_url="http://gw") as client:
-            operator, agent = await login(client, OPERATOR_EMAIL), await login(client, "agent@northwind.example")
-            importing = True
-            searches = 0
+    async with running(GatewaySettings(auth_mode="demo", search_burst=10_000)) as (product, client):
+        operator, agent = await login(client, OPERATOR_EMAIL), await login(client, "agent@northwind.example")
+        importing = True
+        searches = 0
 
-            async def search_meanwhile() -> None:
-                nonlocal searches
-                while importing:
-                    response = await client.get("/api/v1/search", params={"q": "Jane"}, headers=agent)
-                    assert response.status_code == 200
-                    searches += 1
-
-            searching = asyncio.create_task(search_meanwhile())
-            for body in (ndjson(6 * BATCH_LINES), changes(6 * BATCH_LINES)):
-                response = await client.post("/api/v1/operator/import", content=body, headers=operator)
+        async def search_meanwhile() -> None:
+            nonlocal searches
+            while importing:
+                response = await client.get("/api/v1/search", params={"q": "Jane"}, headers=agent)
                 assert response.status_code == 200
-            importing = False
-            await searching
-            await product.settle()
+                searches += 1
 
-            assert searches > 20  # the searches did run during the imports' batches
-            # What the importing requests themselves had alive at a freeze, never per record nor per search
-            # (freezing while searches were in flight left 1,700 to 9,000 here).
-            assert heap.frozen_garbage() < 100
-    finally:
-        await product.stop()
+        searching = asyncio.create_task(search_meanwhile())
+        for body in (ndjson(6 * BATCH_LINES), changes(6 * BATCH_LINES)):
+            response = await client.post("/api/v1/operator/import", content=body, headers=operator)
+            assert response.status_code == 200
+        importing = False
+        await searching
+        await product.settle()
+
+        assert searches > 20  # the searches did run during the imports' batches
+        # What the importing requests themselves had alive at a freeze, never per record nor per search
+        # (freezing while searches were in flight left 1,700 to 9,000 here).
+        assert heap.frozen_garbage() < 100
 
 
 async def test_a_batch_is_frozen_only_when_no_other_request_is_in_flight() -> None:
