@@ -11,7 +11,6 @@ from gateway.auth import CustomerAdmin, Principal
 from gateway.clients import Services
 from gateway.deps import ServicesDep
 from gateway.schemas import COMMON_ERRORS, AccessGrant, GrantRequest, errors
-from gateway.tenancy import identity_view
 from helpdesk.runtime.web import ApiError
 
 router = APIRouter(prefix="/api/v1/customer", tags=["customer admin"], responses=COMMON_ERRORS)
@@ -21,14 +20,15 @@ def _grant(admin: Principal) -> str:
     return f"/internal/grants/{quote(admin.org_id, safe='')}"
 
 
-@router.get("/access-grant", response_model=AccessGrant,
+@router.get("/access-grant", response_model=AccessGrant, responses=errors(404),
             summary="Whether your organisation grants its partner read-only access, and until when.")
 async def read(admin: CustomerAdmin, services: ServicesDep) -> dict[str, Any]:
-    status: dict[str, Any] = await services.access.get(_grant(admin), partner_id=admin.partner_id)
+    status: dict[str, Any] = await services.access.get(_grant(admin),
+                                                       partner_id=await _partner_now(admin, services))
     return status
 
 
-@router.put("/access-grant", response_model=AccessGrant, responses=errors(409),
+@router.put("/access-grant", response_model=AccessGrant, responses=errors(404, 409),
             summary="Grant the partner that manages your organisation read-only access, until a time or revoked.")
 async def grant(admin: CustomerAdmin, services: ServicesDep,
                 body: Annotated[GrantRequest | None, Body()] = None) -> dict[str, Any]:
@@ -46,14 +46,24 @@ async def revoke(admin: CustomerAdmin, services: ServicesDep) -> Response:
     return Response(status_code=204)
 
 
-async def _managing_partner(admin: Principal, services: Services) -> str:
-    """The partner managing the admin's organisation now, which a grant goes to. The sign-in names the partner of
-    the moment it was made; identity confirms that partner still manages the organisation."""
+async def _partner_now(admin: Principal, services: Services) -> str:
+    """The partner managing the admin's organisation now, as identity knows it (a sign-in need not name it)."""
     try:
-        await identity_view(services.identity, "customer", admin.org_id, admin)
+        found: dict[str, str] = await services.identity.get(f"/internal/customers/{quote(admin.org_id, safe='')}"
+                                                            "/partner")
     except ApiError as error:
         if error.status != 404:
             raise
+        raise ApiError(404, "customer_not_found", "Your organisation is not known to the help desk.") from None
+    return found["partner_id"]
+
+
+async def _managing_partner(admin: Principal, services: Services) -> str:
+    """The partner a grant goes to: the one managing the admin's organisation now. When the sign-in names the
+    partner of the moment it was made and that has changed since, the admin is asked to sign in again rather than
+    grant a partner they did not see."""
+    partner_id = await _partner_now(admin, services)
+    if admin.partner_id and admin.partner_id != partner_id:
         raise ApiError(409, "partner_changed", "Your organisation is no longer managed by the partner it had when "
-                                               "you signed in. Please sign in again.") from None
-    return admin.partner_id
+                                               "you signed in. Please sign in again.")
+    return partner_id

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from contracts.identity import Org
 from helpdesk.runtime.outbox import OutboxRelay
 from helpdesk.runtime.web import ApiError
 from services.identity import handlers, roles, views
@@ -54,6 +55,13 @@ def router(store: IdentityStore, relay: OutboxRelay, parser: LineParser,
     @api.get("/orders/{number}", summary="A web order.")
     async def order(number: str, partner_id: PartnerId) -> views.View:
         return _found(await views.order(number, store, partner_id=partner_id), "order_not_found", "No such order.")
+
+    @api.get("/customers/{org_id}/partner", summary="The partner that manages a customer now.")
+    async def managing_partner(org_id: str) -> dict[str, str]:
+        org = await store.get(Org, org_id)
+        if org is None or org.deleted:
+            raise ApiError(404, "customer_not_found", "No such customer.")
+        return {"org_id": org.id, "partner_id": org.partner_id}
 
     api.include_router(roles.router(store, relay))
     return api

@@ -12,6 +12,7 @@ import pytest
 from contracts.access import AccessGranted, AccessRevoked
 from contracts.email import SuppressionRemoved
 from contracts.gateway import AgentActionRecorded
+from gateway.auth import Principal
 from gateway.clients import ServiceClient, Services
 from helpdesk import embedded
 from services.identity import demo
@@ -135,6 +136,23 @@ class TestAccessGrant:
         assert (stale.status_code, stale.json()["error"]["code"]) == (409, "partner_changed")
         assert fresh.json() == {"granted": True, "partner_id": "p-contoso", "expires_at": None}
         assert after == {"granted": True, "expires_at": None}
+
+
+    async def test_a_sign_in_that_does_not_name_the_partner_grants_the_one_managing_the_customer_now(
+            self, product: Product) -> None:
+        embedded_product, client = product
+        # As an identity provider signs a customer's admin in: it knows the organisation, not its partner.
+        token = embedded_product.app.state.issuer.issue(Principal(
+            user_id="u-cadmin", email=CUSTOMER_ADMIN, name="Acme IT", org_id="o-acme", partner_id="",
+            roles=frozenset({"customer_admin"})))
+        admin = {"Authorization": f"Bearer {token}"}
+
+        shown = await client.get(GRANT, headers=admin)
+        await client.delete(GRANT, headers=admin)
+        granted = await client.put(GRANT, headers=admin)
+
+        assert shown.json() == {"granted": True, "partner_id": "p-northwind", "expires_at": None}
+        assert granted.json() == {"granted": True, "partner_id": "p-northwind", "expires_at": None}
 
 
 class TestEmail:
