@@ -89,9 +89,16 @@ def reported(current: AddressStatus | None, address: str, message: LastMessage, 
     address an agent took off the list since."""
     state = current or AddressStatus(address=address)
     last = state.last_message
-    if last is not None and (message.at < last.at or message == last or (not dated and _same_news(message, last))):
+    if last is not None and (message.at < last.at or message == last or (not dated and _same_news(message, last))
+                             or (message.at == last.at and STAGE[message.status] <= STAGE[last.status])):
         return None
     return state.model_copy(update={"last_message": message, "suppression": _suppression(state, message)})
+
+
+# Two reports of the same moment: the one further along a message's life stands, whichever arrives last, so
+# retries of both cannot make the address flip between them.
+STAGE: dict[str, int] = {status: n for n, status in enumerate(
+    ("queued", "sent", "deferred", "delivered", "bounced", "complained", "suppressed"))}
 
 
 def _same_news(message: LastMessage, last: LastMessage) -> bool:

@@ -4,15 +4,15 @@ removes the suppression. Reports come late, twice and out of order."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from pydantic import ValidationError
 
 from contracts import Event
-from contracts.email import EmailStatusChanged, SuppressionRemoved
+from contracts.email import DeliveryStatus, EmailStatusChanged, SuppressionRemoved
 from services.email import demo
-from services.email.domain import DeliveryReport, InvalidAddress, NotSuppressed
+from services.email.domain import STAGE, DeliveryReport, InvalidAddress, NotSuppressed
 from services.email.handlers import address_status, record_reports, remove_suppression
 from services.email.store import AddressStore
 
@@ -85,6 +85,19 @@ class TestLastMessage:
 
         assert (again, news) == (0, 1)
         assert [e.status for e in await announced(store)] == ["delivered", "deferred"]  # type: ignore[attr-defined]
+
+    async def test_of_two_reports_of_the_same_moment_the_later_status_stands_in_any_order(
+            self, store: AddressStore) -> None:
+        other = AddressStore.memory()
+        await record_reports([report("delivered"), report("bounced"), report("delivered")], store)
+        await record_reports([report("bounced"), report("delivered"), report("bounced")], other)
+
+        assert (await shown(store))["last_message"]["status"] == "bounced"
+        assert await shown(store) == await shown(other)
+        assert [e.status for e in await announced(store)] == ["delivered", "bounced"]  # type: ignore[attr-defined]
+
+    def test_every_delivery_status_has_its_stage_in_a_messages_life(self) -> None:
+        assert set(STAGE) == set(get_args(DeliveryStatus))
 
     async def test_an_address_never_reported_on_has_no_message_and_is_not_suppressed(
             self, store: AddressStore) -> None:
