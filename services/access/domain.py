@@ -68,10 +68,9 @@ def left(current: Grant | None, partner_id: str | None, changed_at: datetime, no
     `changed_at`; None when that leaves it as it is. A grant is to the partner that managed the customer when it
     was given: it ends when the customer leaves that partner, and so does not come back if the customer returns.
     A change from before the grant was given (a consumer reading old events) never ends it."""
-    if (current is None or not current.active(now) or current.partner_id == partner_id
-            or changed_at < current.granted_at):
+    if current is None or current.partner_id == partner_id or changed_at < current.granted_at:
         return None
-    return current.model_copy(update={"revoked_by": LEFT_THE_PARTNER, "revoked_at": now})
+    return revoked(current, LEFT_THE_PARTNER, now)
 
 
 def status(grant: Grant | None, now: datetime, partner_id: str | None = None) -> AccessStatus:

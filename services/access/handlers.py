@@ -35,13 +35,17 @@ async def revoke_access(org_id: str, revoked_by: str, store: GrantStore, now: da
     at = now or utc_now()
 
     def decide(current: Grant | None) -> Decision[Grant]:
-        grant = domain.revoked(current, revoked_by, at)
-        if grant is None:
-            return None
-        return grant, [AccessRevoked(org_id=org_id, revoked_by=revoked_by, partner_id=grant.partner_id,
-                                     correlation_id=current_correlation_id())]
+        return _announced_revocation(org_id, domain.revoked(current, revoked_by, at))
 
     return (await store.change(org_id, decide)).changed
+
+
+def _announced_revocation(org_id: str, grant: Grant | None) -> Decision[Grant]:
+    """A grant just revoked, with the event that says so; nothing when there was nothing to revoke."""
+    if grant is None or grant.revoked_by is None:
+        return None
+    return grant, [AccessRevoked(org_id=org_id, revoked_by=grant.revoked_by, partner_id=grant.partner_id,
+                                 correlation_id=current_correlation_id())]
 
 async def follow_customer(event: OrgUpserted, store: GrantStore, now: datetime | None = None) -> bool:
     """End the org's grant when the customer is no longer managed by the partner it was given to (moved to
@@ -51,11 +55,7 @@ async def follow_customer(event: OrgUpserted, store: GrantStore, now: datetime |
     partner_id = None if org.deleted else org.partner_id
 
     def decide(current: Grant | None) -> Decision[Grant]:
-        grant = domain.left(current, partner_id, event.occurred_at, at)
-        if grant is None:
-            return None
-        return grant, [AccessRevoked(org_id=org.id, revoked_by=domain.LEFT_THE_PARTNER, partner_id=grant.partner_id,
-                                     correlation_id=current_correlation_id())]
+        return _announced_revocation(org.id, domain.left(current, partner_id, event.occurred_at, at))
 
     return (await store.change(org.id, decide)).changed
 
