@@ -180,6 +180,8 @@ def _explain(error: ValidationError) -> str:
 
 
 Entity = Partner | Org | User | Device | Order
+ENTITIES: dict[str, type[Entity]] = {"partner": Partner, "org": Org, "user": User, "device": Device, "order": Order}
+"""Each kind of record (`type` of an import line) and the entity it describes."""
 
 
 def partner_from(record: PartnerRecord, version: int) -> Partner:

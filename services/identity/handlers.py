@@ -140,7 +140,7 @@ async def import_record(record: domain.Record, store: IdentityStore, parents: Pa
     """Apply one record; return whether anything changed."""
     parents = parents or Parents(store)
     if isinstance(record, domain.DeletionRecord):
-        kind = _KINDS[record.type]
+        kind: Any = domain.ENTITIES[record.type]
         parents.forget(kind, record.id)
         return await delete(kind, record.id, store)
     org = await _parent_org(record, parents)
@@ -168,11 +168,6 @@ def _versions(entity: domain.Entity, document: Doc | None) -> Callable[[int], tu
     it was read with, if any), or a copy of it at a later one."""
     return lambda version: (entity, document) if version == 1 else (entity.model_copy(update={"version": version}),
                                                                      None)
-
-
-_KINDS: dict[str, Any] = {
-    "partner": Partner, "org": Org, "user": User, "device": Device, "order": Order,
-}
 
 
 def _announce(old: Entity | None, new: Entity, org: Org | None) -> list[Event]:

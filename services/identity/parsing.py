@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 
-from contracts.identity import Device, Order, Org, Partner, User
 from services.identity import domain
 from services.identity.store import Doc, document_of
 
@@ -67,11 +66,11 @@ def parse_line(number: int, line: bytes) -> Parsed:
         return Parsed(number, line, error=str(error))
 
 
-# What travels back from a worker. An entity goes as its document, plain data (kind, document, country): pickling
+# What travels back from a worker. An entity goes as its document, plain data (record type, document, country): pickling
 # and unpickling pydantic models, and dumping each entity again to store it, cost this process more than
 # validating the document back into its model. The rest (rejections, records) goes as it is, without the line.
 _Sent = tuple[str, Doc, str | None] | Parsed
-_KINDS: dict[str, type[domain.Entity]] = {kind.__name__: kind for kind in (Partner, Org, User, Device, Order)}
+_TYPES = {entity: record_type for record_type, entity in domain.ENTITIES.items()}
 
 
 def parse_batch(lines: list[tuple[int, bytes]]) -> list[_Sent]:
@@ -80,7 +79,7 @@ def parse_batch(lines: list[tuple[int, bytes]]) -> list[_Sent]:
     for number, line in lines:
         parsed = parse_line(number, line)
         if parsed.entity is not None and parsed.document is not None:
-            sent.append((type(parsed.entity).__name__, parsed.document, parsed.country))
+            sent.append((_TYPES[type(parsed.entity)], parsed.document, parsed.country))
         else:
             parsed.line = b""
             sent.append(parsed)
@@ -92,7 +91,8 @@ def _received(sent: _Sent, number: int, line: bytes) -> Parsed:
         sent.line = line
         return sent
     kind, document, country = sent
-    return Parsed(number, line, entity=_KINDS[kind].model_validate(document), country=country, document=document)
+    return Parsed(number, line, entity=domain.ENTITIES[kind].model_validate(document), country=country,
+                  document=document)
 
 
 def _start_worker(parent: int, thresholds: tuple[int, ...]) -> None:
