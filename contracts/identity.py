@@ -135,19 +135,29 @@ class OrderPlaced(Event):
     order: Order
 
 
-@register
-class RoleAssigned(Event):
+class _RoleChange(Event):
+    """One role of one user changed; the envelope's `partner_id` is the partner the role was held for: the partner
+    itself for its own staff, the managing partner for a customer's people."""
+
     TOPIC: ClassVar[str] = "identity.roles"
     KEY_FIELD: ClassVar[str] = "user_id"
     user_id: str
-    org_id: str
+    org_id: str = Field(description="The org the user belonged to when they held (or were given) the role.")
     role: str = Field(examples=["helpdesk"])
+    roles: tuple[str, ...] | None = Field(
+        None, description="Every role the user holds after this change, in the org of `user_org_id`: the last "
+                          "event of a user says all a consumer needs, so the topic can be compacted.")
+    user_org_id: str | None = Field(None, description="The org the user belongs to after this change.")
+    user_partner_id: str | None = Field(None, description="The partner `roles` are held for after this change.")
+    user_version: int | None = Field(None, description="The user's version after this change: a consumer keeps "
+                                                       "the highest.")
 
 
 @register
-class RoleRevoked(Event):
-    TOPIC: ClassVar[str] = "identity.roles"
-    KEY_FIELD: ClassVar[str] = "user_id"
-    user_id: str
-    org_id: str
-    role: str = Field(examples=["helpdesk"])
+class RoleAssigned(_RoleChange):
+    """A user was given a role (or kept it in a new org, or under a new managing partner)."""
+
+
+@register
+class RoleRevoked(_RoleChange):
+    """A user lost a role: taken away, the user deleted, or moved out of the org or partner it was held for."""

@@ -10,12 +10,26 @@ from typing import Annotated, Any, Literal
 import email_validator
 import phonenumbers
 from email_validator.rfc_constants import DOT_ATOM_TEXT
-from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
 
 from contracts.identity import Device, Domain, License, Order, Org, Partner, PhoneNumber, Subscription, User
 from helpdesk.runtime.addresses import normalized as _validated
 
 PARTNER_ROLES = frozenset({"helpdesk", "helpdesk_advanced", "partner_admin"})
+# Who may hold which role: a partner's own staff (the org whose id is the partner's) hold the partner roles, and the
+# platform's operators are staff of the platform's own partner; a customer org's people administer that customer.
+STAFF_ROLES = PARTNER_ROLES | {"operator"}
+CUSTOMER_ROLES = frozenset({"customer_admin"})
+ROLES = STAFF_ROLES | CUSTOMER_ROLES
 KINDS = ("partner", "org", "user", "device", "order")
 
 
@@ -75,10 +89,25 @@ def canonical_sip(value: str) -> str:
     return f"{match['user']}@{match['host']}".lower()
 
 
+MAX_COUNT = 10_000_000
+
+
+def _count(value: object) -> object:
+    """A licence or seat count: a JSON integer (not true, 2.0 or "5", which pydantic would otherwise take for one),
+    small enough for any store (a 64-bit integer) and any customer."""
+    if type(value) is not int:
+        raise ValueError(f"must be a whole number between 0 and {MAX_COUNT:,}")
+    if not 0 <= value <= MAX_COUNT:
+        raise ValueError(f"must be between 0 and {MAX_COUNT:,}")
+    return value
+
+
 NonEmpty = Annotated[str, Field(min_length=1, max_length=256)]
 Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
 Mac = Annotated[str, AfterValidator(canonical_mac)]
 Sip = Annotated[str, AfterValidator(canonical_sip)]
+# The bounds stand in the schema too; the validator states them in words an operator reads in the report.
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT), BeforeValidator(_count)]
 
 
 class _Record(BaseModel):
@@ -93,6 +122,19 @@ class PartnerRecord(_Record):
     name: NonEmpty
 
 
+class LicenseRecord(License):
+    """A licence as an import line gives it: the event's shape, with counts a store can hold."""
+
+    total: Count
+    consumed: Count
+
+
+class SubscriptionRecord(Subscription):
+    """A subscription as an import line gives it: the event's shape, with a quantity a store can hold."""
+
+    quantity: Count
+
+
 class OrgRecord(_Record):
     type: Literal["org"]
     id: NonEmpty
@@ -102,8 +144,8 @@ class OrgRecord(_Record):
     created_at: datetime | None = None
     domains: list[Domain] = []
     sites: list[NonEmpty] = []
-    subscriptions: list[Subscription] = []
-    licenses: list[License] = []
+    subscriptions: list[SubscriptionRecord] = []
+    licenses: list[LicenseRecord] = []
 
 
 class UserRecord(_Record):
@@ -236,7 +278,41 @@ def entity_from(record: Upsert, version: int, country: str | None) -> Entity:
     raise TypeError(type(record))
 
 
-def role_changes(before: tuple[str, ...], after: tuple[str, ...]) -> tuple[set[str], set[str]]:
-    """Partner roles assigned and revoked by a user change."""
-    old, new = set(before) & PARTNER_ROLES, set(after) & PARTNER_ROLES
-    return new - old, old - new
+def is_staff(org: Org) -> bool:
+    """A partner's own staff org (its id is the partner's id), as opposed to a customer the partner manages."""
+    return org.id == org.partner_id
+
+
+def roles_in(org: Org) -> frozenset[str]:
+    """The roles a user of `org` can hold."""
+    return STAFF_ROLES if is_staff(org) else CUSTOMER_ROLES
+
+
+def require_roles_fit(roles: tuple[str, ...], org: Org) -> None:
+    """Refuse a role that does not exist, or that a user of this org cannot hold."""
+    unknown = sorted(set(roles) - ROLES)
+    if unknown:
+        raise InvalidRecord(f"roles: {unknown[0]!r} is not a role; the roles are {', '.join(sorted(ROLES))}")
+    misplaced = sorted(set(roles) - roles_in(org))
+    if misplaced and is_staff(org):
+        raise InvalidRecord(f"roles: {misplaced[0]!r} is held only by users of a customer org, and {org.id!r} is "
+                            f"the own staff org of partner {org.partner_id!r}")
+    if misplaced:
+        raise InvalidRecord(f"roles: {misplaced[0]!r} is held only by a partner's own staff, and {org.id!r} is a "
+                            "customer org")
+
+
+def require_same_kind(old: Org, new: Org) -> None:
+    """A partner's own staff org stays its staff org, and a customer stays a customer: the roles of their people
+    depend on which one they are."""
+    if is_staff(old) != is_staff(new):
+        what = "a partner's own staff org" if is_staff(old) else "a customer org"
+        raise InvalidRecord(f"partner_id: {old.id!r} is {what} and cannot become "
+                            f"{'a customer org' if is_staff(old) else 'a partner staff org'}")
+
+
+def held_roles(user: User | None, org: Org | None) -> frozenset[str]:
+    """The roles a user holds in effect: none once deleted, and only those their org can hold."""
+    if user is None or user.deleted or org is None:
+        return frozenset()
+    return frozenset(user.roles) & roles_in(org)

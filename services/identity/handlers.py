@@ -123,6 +123,8 @@ async def import_parsed(parsed: Parsed, store: IdentityStore, parents: Parents) 
     if isinstance(entity, User) and org is not None and org.country != parsed.country:
         return await import_record(domain.parse_record(parsed.line), store, parents)  # read in the wrong country
     if isinstance(entity, User):
+        assert org is not None
+        domain.require_roles_fit(entity.roles, org)
         await _require_own_email(store, entity)
     kind = type(entity)
     parents.forget(kind, _key(entity))
@@ -170,8 +172,9 @@ def _versions(entity: domain.Entity, document: Doc | None) -> Callable[[int], tu
                                                                      None)
 
 
-def _announce(old: Entity | None, new: Entity, org: Org | None) -> list[Event]:
-    """The events that tell the world about a change: the whole entity, and any partner role change."""
+def _announce(old: Entity | None, new: Entity, org: Org | None, old_org: Org | None) -> list[Event]:
+    """The events that tell the world about a change: the whole entity, and any change of the roles a user holds
+    (`old_org` is the org the user was in before, as it was then)."""
     cid = correlation_id.get()
     match new:
         case Partner():
@@ -181,7 +184,7 @@ def _announce(old: Entity | None, new: Entity, org: Org | None) -> list[Event]:
     assert org is not None
     match new:
         case User():
-            return _user_events(old if isinstance(old, User) else None, new, org.partner_id, cid)
+            return _user_events(old if isinstance(old, User) else None, old_org, new, org, cid)
         case Device():
             return [DeviceUpserted(device=new, partner_id=org.partner_id, correlation_id=cid)]
         case Order():
@@ -189,14 +192,23 @@ def _announce(old: Entity | None, new: Entity, org: Org | None) -> list[Event]:
     raise TypeError(type(new))
 
 
-def _user_events(old: User | None, new: User, partner_id: str, cid: str) -> list[Event]:
-    assigned, revoked = domain.role_changes(old.roles if old and not old.deleted else (),
-                                            () if new.deleted else new.roles)
-    events: list[Event] = [UserUpserted(user=new, partner_id=partner_id, correlation_id=cid)]
-    events += [RoleAssigned(user_id=new.id, org_id=new.org_id, role=r, partner_id=partner_id, correlation_id=cid)
+def _user_events(old: User | None, old_org: Org | None, new: User, org: Org, cid: str) -> list[Event]:
+    """The user's state, then its role changes. A role is held for one org and its partner: a user who moves to
+    another org, or whose org moves to another partner, loses every role held there (RoleRevoked for the old
+    partner) and holds what fits the new org anew (RoleAssigned for the new one)."""
+    before, after = domain.held_roles(old, old_org), domain.held_roles(new, org)
+    moved = old_org is None or (old is not None and old.org_id != new.org_id) or old_org.partner_id != org.partner_id
+    revoked, assigned = (before, after) if moved else (before - after, after - before)
+    state = {"roles": tuple(sorted(after)), "user_org_id": new.org_id, "user_partner_id": org.partner_id,
+             "user_version": new.version, "correlation_id": cid}
+    events: list[Event] = [UserUpserted(user=new, partner_id=org.partner_id, correlation_id=cid)]
+    if revoked:
+        assert old is not None
+        assert old_org is not None
+        events += [RoleRevoked(user_id=new.id, org_id=old.org_id, role=r, partner_id=old_org.partner_id, **state)
+                   for r in sorted(revoked)]
+    events += [RoleAssigned(user_id=new.id, org_id=new.org_id, role=r, partner_id=org.partner_id, **state)
                for r in sorted(assigned)]
-    events += [RoleRevoked(user_id=new.id, org_id=new.org_id, role=r, partner_id=partner_id, correlation_id=cid)
-               for r in sorted(revoked)]
     return events
 
 
@@ -214,31 +226,38 @@ async def _upsert(store: IdentityStore, kind: type[Any], entity_id: str,
         new, document = build(old.version + 1 if old else 1)
         if old is not None and old.model_copy(update={"version": new.version}) == new:
             return False
+        if isinstance(old, Org) and isinstance(new, Org):
+            domain.require_same_kind(old, new)
         if await _save(store, old, new, org, document):
             if isinstance(old, Org) and isinstance(new, Org) and old.partner_id != new.partner_id:
-                await _reannounce_children(new, store)
+                await _reannounce_children(old, new, store)
             return True
     raise domain.InvalidRecord(f"{entity_id!r} is being changed by someone else; import it again")
 
 
-async def _reannounce_children(org: Org, store: IdentityStore) -> None:
+async def _reannounce_children(before: Org, org: Org, store: IdentityStore) -> None:
     """A customer moved to another partner: announce its users, devices and orders again under the new one,
-    so that a consumer replaying a compacted topic never files them under the old partner."""
+    so that a consumer replaying a compacted topic never files them under the old partner, and its people's roles
+    end for the old partner and start for the new one."""
     kinds: tuple[type[Any], ...] = (User, Device, Order)
     for kind in kinds:
         for child in await store.find(kind, {"org_id": org.id}, limit=10**9):
             for _ in range(5):
                 current = await store.get(kind, _key(child))
                 if current is None or await _save(store, current, current.model_copy(
-                        update={"version": current.version + 1}), org):
+                        update={"version": current.version + 1}), org, old_org=before):
                     break
 
 
 async def _save(store: IdentityStore, old: Entity | None, new: Entity, org: Org | None,
-                document: Doc | None = None) -> bool:
-    """Write the new state with its events in one write; False when someone else changed it meanwhile."""
+                document: Doc | None = None, old_org: Org | None = None) -> bool:
+    """Write the new state with its events in one write; False when someone else changed it meanwhile.
+
+    `old_org` is the org an existing user was in, as it was, when it is not `org` as it is now."""
+    if isinstance(old, User) and isinstance(new, User) and old_org is None:
+        old_org = org if old.org_id == new.org_id else await store.get(Org, old.org_id)
     try:
-        await store.save(new, old.version if old else None, _announce(old, new, org), document)
+        await store.save(new, old.version if old else None, _announce(old, new, org, old_org), document)
     except VersionConflict:
         return False
     return True

@@ -50,7 +50,7 @@ def ndjson(users: int, last_name: str = "Doe") -> bytes:
     ]
     records += [{"type": "user", "id": f"u{n}", "org_id": "o1", "email": f"user{n}@acme.example",
                  "first_name": "Jane", "last_name": f"{last_name}{n}", "phone_numbers": ["+1 415 555 0100"],
-                 "roles": ["helpdesk"] if n % 2 else []}
+                 "roles": ["customer_admin"] if n % 2 else []}
                 for n in range(users)]
     return b"".join(json.dumps(r).encode() + b"\n" for r in records)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
-from contracts.identity import Device, Order, User
+from contracts.identity import Device, Order, Org, User
 from helpdesk.runtime.bus import InProcessBus
 from helpdesk.runtime.outbox import OutboxRelay
 from services.identity import handlers
@@ -20,6 +21,9 @@ BASE = [
     {"type": "org", "id": "o1", "name": "Acme", "partner_id": "p1"},
 ]
 NOT_A_RECORD = "each line must be a JSON object whose 'type' is one of partner, org, user, device, order"
+STAFF = {"type": "org", "id": "p1", "name": "Northwind staff", "partner_id": "p1"}
+AGENT = {"type": "user", "id": "u-agent", "org_id": "p1", "email": "agent@northwind.example", "first_name": "Alex",
+         "last_name": "Agent"}
 JANE = {"type": "user", "id": "u1", "org_id": "o1", "email": "Jane@Acme.example", "first_name": "Jane",
         "last_name": "Doe"}
 
@@ -95,6 +99,59 @@ async def test_a_bad_record_is_rejected_with_its_reason(record: object, error: s
     assert len(report.rejected) == 1
     assert report.rejected[0]["line"] == 3
     assert report.rejected[0]["error"].startswith(error), report.rejected[0]["error"]
+
+
+LICENSE = {"sku": "MTG-PRO", "name": "Meetings Pro", "total": 50, "consumed": 3}
+SUBSCRIPTION = {"id": "s1", "offer": "MTG-PRO", "quantity": 50, "status": "active"}
+
+
+def org_with(counts: dict[str, object], org_id: str = "o2") -> dict[str, object]:
+    """A customer with one licence and one subscription, some of their counts given as `where: value`
+    (`licenses.0.total`)."""
+    org: dict[str, Any] = {"type": "org", "id": org_id, "name": "Globex", "partner_id": "p1",
+                           "licenses": [dict(LICENSE)], "subscriptions": [dict(SUBSCRIPTION)]}
+    for where, value in counts.items():
+        items, _, field = where.split(".")
+        org[items][0][field] = value
+    return org
+
+
+@pytest.mark.parametrize("where", ["licenses.0.total", "licenses.0.consumed", "subscriptions.0.quantity"])
+@pytest.mark.parametrize(("value", "error"), [
+    (-1, "must be between 0 and 10,000,000"),
+    (10_000_001, "must be between 0 and 10,000,000"),
+    (10**30, "must be between 0 and 10,000,000"),  # more than a database's 64-bit integer holds
+    (True, "must be a whole number between 0 and 10,000,000"),
+    (1.5, "must be a whole number between 0 and 10,000,000"),
+    (2.0, "must be a whole number between 0 and 10,000,000"),
+    ("5", "must be a whole number between 0 and 10,000,000"),
+    (None, "must be a whole number between 0 and 10,000,000"),
+])
+async def test_a_licence_or_subscription_count_out_of_bounds_is_rejected_with_the_bounds(
+    where: str, value: object, error: str,
+) -> None:
+    store = IdentityStore.memory()
+
+    report = await handlers.import_records(chunks(*BASE, org_with({where: value}), JANE), store)
+
+    assert report.accepted == 3
+    assert report.rejected == [{"line": 3, "error": f"{where}: {error}"}]
+    assert await store.get(Org, "o2") is None
+
+
+async def test_licence_and_subscription_counts_at_their_bounds_are_kept() -> None:
+    store = IdentityStore.memory()
+    counts = ("licenses.0.total", "licenses.0.consumed", "subscriptions.0.quantity")
+    empty = org_with(dict.fromkeys(counts, 0), "o2")
+    full = org_with(dict.fromkeys(counts, 10_000_000), "o3")
+
+    report = await handlers.import_records(chunks(*BASE, empty, full), store)
+
+    assert (report.accepted, report.rejected) == (4, [])
+    kept = await store.get(Org, "o3")
+    assert kept is not None
+    assert (kept.licenses[0].total, kept.licenses[0].consumed, kept.subscriptions[0].quantity) == (
+        10_000_000, 10_000_000, 10_000_000)
 
 
 async def test_phone_numbers_are_read_in_the_org_country_and_kept_as_typed() -> None:
@@ -178,10 +235,10 @@ async def test_a_change_raises_the_version_and_emits_one_event() -> None:
 
 async def test_a_partner_role_change_is_announced() -> None:
     store = IdentityStore.memory()
-    await handlers.import_records(chunks(*BASE, {**JANE, "roles": ["helpdesk"]}), store)
+    await handlers.import_records(chunks(*BASE, STAFF, {**AGENT, "roles": ["helpdesk"]}), store)
     assert (await published(store))[-2:] == ["UserUpserted", "RoleAssigned"]
 
-    await handlers.import_records(chunks({**JANE, "roles": []}), store)
+    await handlers.import_records(chunks({**AGENT, "roles": []}), store)
 
     assert await published(store) == ["UserUpserted", "RoleRevoked"]
 
@@ -209,18 +266,18 @@ async def test_a_line_over_the_size_limit_is_rejected_and_the_next_line_still_re
 
 async def test_deleting_a_user_leaves_a_tombstone_and_revokes_their_partner_roles() -> None:
     store = IdentityStore.memory()
-    await handlers.import_records(chunks(*BASE, {**JANE, "roles": ["helpdesk"]}), store)
+    await handlers.import_records(chunks(*BASE, STAFF, {**AGENT, "roles": ["helpdesk"]}), store)
     await published(store)
 
-    report = await handlers.import_records(chunks({"type": "user", "id": "u1", "deleted": True}), store)
-    again = await handlers.import_records(chunks({"type": "user", "id": "u1", "deleted": True}), store)
+    report = await handlers.import_records(chunks({"type": "user", "id": "u-agent", "deleted": True}), store)
+    again = await handlers.import_records(chunks({"type": "user", "id": "u-agent", "deleted": True}), store)
 
     assert (report.accepted, again.accepted) == (1, 1)
     assert await published(store) == ["UserUpserted", "RoleRevoked"]
-    tombstone = await store.get(User, "u1")
+    tombstone = await store.get(User, "u-agent")
     assert tombstone is not None
     assert (tombstone.deleted, tombstone.version) == (True, 2)
-    assert await handlers.user_by_email("jane@acme.example", store) is None
+    assert await handlers.user_by_email("agent@northwind.example", store) is None
 
 
 async def test_a_deleted_user_can_be_imported_again() -> None:

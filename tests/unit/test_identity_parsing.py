@@ -50,6 +50,30 @@ async def test_a_big_import_through_a_worker_gives_what_parsing_in_place_gives(w
     assert await through_worker.document(User, "u4009") == await in_place.document(User, "u4009")
 
 
+def customer(n: int, *, licence: dict[str, object] | None = None, quantity: object = 10) -> dict[str, object]:
+    return {"type": "org", "id": f"o-{n}", "name": f"Customer {n}", "partner_id": "p1",
+            "licenses": [{"sku": "MTG-PRO", "name": "Meetings Pro", "total": 10, "consumed": 1, **(licence or {})}],
+            "subscriptions": [{"id": f"s-{n}", "offer": "MTG-PRO", "quantity": quantity, "status": "active"}]}
+
+
+async def test_a_count_out_of_bounds_is_rejected_through_a_worker_as_in_place(worker: parsing.LineParser) -> None:
+    out_of_bounds = [customer(1, licence={"total": 10**30}), customer(2, quantity=-1),
+                     customer(3, licence={"consumed": True}), customer(4, quantity=1.5)]
+    lines = [*BASE, *out_of_bounds, *[user(n) for n in range(parsing.BATCH_LINES)]]  # the first batch goes out
+    in_place, through_worker = IdentityStore.memory(), IdentityStore.memory()
+
+    expected = await handlers.import_records(stream(*lines), in_place)
+    report = await handlers.import_records(stream(*lines), through_worker, parser=worker)
+
+    assert (report.accepted, report.rejected) == (expected.accepted, expected.rejected)
+    assert report.rejected == [
+        {"line": 3, "error": "licenses.0.total: must be between 0 and 10,000,000"},
+        {"line": 4, "error": "subscriptions.0.quantity: must be between 0 and 10,000,000"},
+        {"line": 5, "error": "licenses.0.consumed: must be a whole number between 0 and 10,000,000"},
+        {"line": 6, "error": "subscriptions.0.quantity: must be a whole number between 0 and 10,000,000"},
+    ]
+
+
 async def test_every_kind_of_entity_comes_back_from_a_worker_as_it_was_read(worker: parsing.LineParser) -> None:
     lines = [(n, json.dumps(r, ensure_ascii=False).encode()) for n, r in enumerate(generator.records(1000, 3), 1)]
     in_place = [parsing.parse_line(n, line) for n, line in lines]
