@@ -30,6 +30,28 @@ class _CorrelationFilter(logging.Filter):
         return True
 
 
+class _WithoutQueryStrings(logging.Filter):
+    """Request lines (uvicorn's access log, httpx's "HTTP Request: GET …") without their query strings: a search's
+    is what the agent typed and a login's is a person's address, personal data that the audit trail keeps and a
+    log line must not, whatever level these loggers are set to."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_without_query(arg) for arg in record.args)
+        return True
+
+
+def _without_query(arg: object) -> object:
+    if isinstance(arg, int | float):  # a status code, kept a number for its %d
+        return arg
+    text = str(arg)  # a path, or httpx's URL object
+    return text.partition("?")[0] if "?" in text else arg
+
+
+_REQUEST_LOGGERS = ("uvicorn.access", "httpx")
+_without_query_strings = _WithoutQueryStrings()
+
+
 def configure(service: str, level: str = "INFO", stream: TextIO = sys.stderr) -> None:
     """Send every log line to stderr as one JSON object with the service name and correlation id."""
     handler = logging.StreamHandler(stream)
@@ -47,3 +69,5 @@ def configure(service: str, level: str = "INFO", stream: TextIO = sys.stderr) ->
     root.setLevel(level.upper())
     for noisy in ("aiokafka", "pymongo", "faststream", "httpx", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    for name in _REQUEST_LOGGERS:  # on the logger, not the handler: uvicorn may give its access log handlers of its own
+        logging.getLogger(name).addFilter(_without_query_strings)
