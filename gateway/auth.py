@@ -1,7 +1,8 @@
 """Who is calling: bearer JWTs (the demo issuer, or an identity provider's keys) and role checks.
 
-The token says who the caller is; the role projection says which partner roles they hold now, so a
-revocation takes effect without waiting for the token to expire.
+The token says who the caller is; the role projection says which roles they hold now, in which org and for which
+partner, so a removed role, a deleted user or a move to another org takes effect without waiting for the token
+to expire.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gateway.roles import PARTNER_ROLES, RoleProjection
+from gateway.roles import RoleProjection
 from helpdesk.runtime.web import ApiError
 
 # Asymmetric algorithms only: never `none`, never an HMAC that a public key could be abused as the secret of.
@@ -34,6 +36,8 @@ class Principal:
     org_id: str
     partner_id: str
     roles: frozenset[str]
+    # The partner the token named when it was signed: what the person saw, if they act on it after a change.
+    token_partner_id: str = ""
 
     def has(self, role: str) -> bool:
         return role in self.roles or any(role in IMPLIED_ROLES.get(r, ()) for r in self.roles)
@@ -43,6 +47,34 @@ class Verifier(Protocol):
     async def verify(self, token: str) -> dict[str, Any]:
         """The token's claims once its signature, issuer, audience and expiry are checked; else ApiError 401."""
         ...
+
+
+class Claims(BaseModel):
+    """What a token says of its bearer, each claim of the type it must have: a token that says `"roles":
+    "admin"` or `"sub": 42` is refused, not read leniently."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+    sub: str = Field(min_length=1, max_length=256)
+    iat: float
+    exp: float
+    email: str = Field("", max_length=320)
+    name: str = Field("", max_length=256)
+    org_id: str = Field("", max_length=256)
+    partner_id: str = Field("", max_length=256)
+    roles: list[str] = Field(default_factory=list, max_length=50)
+
+
+def claims_of(raw: dict[str, Any], max_lifetime: int) -> Claims:
+    """The token's claims once their types and its lifetime are checked; else ApiError 401."""
+    try:
+        claims = Claims.model_validate(raw)
+    except ValidationError as error:
+        raise invalid_token(jwt.InvalidTokenError(f"a claim of the wrong type: {error.errors()[0]['loc']}")) from None
+    if claims.exp - claims.iat > max_lifetime:
+        raise ApiError(401, "invalid_token", "Your sign-in lasts longer than this service accepts. Please sign in "
+                                             "again with a shorter-lived token.")
+    return claims
 
 
 def invalid_token(error: jwt.PyJWTError) -> ApiError:
@@ -84,15 +116,14 @@ class TokenIssuer:
         return claims
 
 
-def principal_from(claims: dict[str, Any], projection: RoleProjection) -> Principal:
-    """Partner roles come from the projection only; other roles (operator, customer_admin) from the token."""
-    user_id = str(claims["sub"])
-    token_roles = {str(r) for r in claims.get("roles", []) if isinstance(r, str)}
+def principal_from(claims: Claims, projection: RoleProjection) -> Principal:
+    """Who the token names, with the roles, org and partner identity says they have now: the token's own
+    `roles` grant nothing, and its org and partner count only for someone identity knows no role of."""
+    standing = projection.standing(claims.sub)
     return Principal(
-        user_id=user_id, email=str(claims.get("email", "")), name=str(claims.get("name", "")),
-        org_id=str(claims.get("org_id", "")),
-        partner_id=projection.partner_of(user_id) or str(claims.get("partner_id", "")),
-        roles=frozenset(token_roles - PARTNER_ROLES) | projection.roles_of(user_id),
+        user_id=claims.sub, email=claims.email, name=claims.name,
+        org_id=standing.org_id or claims.org_id, partner_id=standing.partner_id or claims.partner_id,
+        roles=standing.roles, token_partner_id=claims.partner_id,
     )
 
 
@@ -106,7 +137,8 @@ async def current_principal(
         raise ApiError(401, "unauthenticated", "Please sign in: this request needs a bearer token.",
                        headers={"WWW-Authenticate": "Bearer"})
     verifier: Verifier = request.app.state.verifier
-    claims = await verifier.verify(credentials.credentials)
+    claims = claims_of(await verifier.verify(credentials.credentials),
+                       request.app.state.settings.max_token_lifetime_seconds)
     principal = principal_from(claims, request.app.state.roles)
     request.state.principal = principal
     return principal

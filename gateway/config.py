@@ -1,7 +1,8 @@
 """The gateway's settings, from GATEWAY_* environment variables."""
 
-from typing import Literal
+from typing import Literal, Self
 
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
 from helpdesk.runtime.settings import CommonSettings
@@ -15,9 +16,10 @@ class GatewaySettings(CommonSettings):
     search_url: str = "http://127.0.0.1:8002"
     email_url: str = "http://127.0.0.1:8003"
     access_url: str = "http://127.0.0.1:8004"
-    # "demo": the gateway issues its own tokens through the demo login (embedded mode, local development).
     # "external": tokens come from the identity provider whose keys are published at `jwks_url`.
-    auth_mode: Literal["demo", "external"] = "demo"
+    # "demo": the gateway issues its own tokens through a password-less demo login, to anyone who names a user's
+    # e-mail (the embedded mode, local development). No default: a deployment says which it runs.
+    auth_mode: Literal["demo", "external"]
     jwt_issuer: str = "helpdesk-demo"
     jwt_audience: str = "helpdesk"
     # Required in external mode: without it no token is accepted.
@@ -26,7 +28,11 @@ class GatewaySettings(CommonSettings):
     jwks_refetch_cooldown_seconds: float = 30.0
     # PEM of the EC P-256 key that signs demo tokens; generated at start when empty (one replica only).
     demo_signing_key: str = ""
-    token_ttl_seconds: int = 8 * 3600
+    # How long a demo token lasts. Rights are checked against identity on every request whatever a token says;
+    # a short life still limits what a stolen token can do.
+    token_ttl_seconds: int = 3600
+    # Tokens that live longer than this (from `iat` to `exp`) are refused, whoever signed them.
+    max_token_lifetime_seconds: int = 12 * 3600
     service_timeout_seconds: float = 10.0
     # Per agent and per replica: a burst of this many searches, refilled at this rate.
     search_burst: int = 30
@@ -35,4 +41,15 @@ class GatewaySettings(CommonSettings):
     # Imports stream NDJSON to identity, which limits each line; this caps the whole body.
     max_import_bytes: int = 2 * 1024**3
     max_query_chars: int = 2048
+    # Bytes of a request's path (as sent, percent-encoded); ids are at most 256 characters, so only a mistake or
+    # an attack comes near it.
+    max_path_bytes: int = 2048
+    # Host names (a JSON list in GATEWAY_ALLOWED_HOSTS) the gateway answers to, "*.example.com" for any name under
+    # example.com; any other Host header is refused with 400. Add the public name it is reached at.
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
 
+    @model_validator(mode="after")
+    def _demo_tokens_within_the_maximum(self) -> Self:
+        if self.token_ttl_seconds > self.max_token_lifetime_seconds:
+            raise ValueError("token_ttl_seconds must not exceed max_token_lifetime_seconds")
+        return self

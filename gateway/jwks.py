@@ -31,7 +31,11 @@ class JwksVerifier:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
             raise invalid_token(error) from error
-        key = await self._key(str(header.get("kid", "")))
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            # A provider names the key of every token it signs; without it, which key to trust is a guess.
+            raise invalid_token(jwt.InvalidTokenError("the token names no signing key (kid)"))
+        key = await self._key(kid)
         algorithm = _ALGORITHM_OF_KEY.get(key.key_type or "")
         if algorithm is None or algorithm not in ALGORITHMS or header.get("alg") != algorithm:
             raise invalid_token(jwt.InvalidAlgorithmError("the token's algorithm does not fit its key"))

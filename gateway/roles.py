@@ -1,53 +1,55 @@
-"""Who holds which partner role now: a projection of identity's RoleAssigned / RoleRevoked events.
+"""Who holds which role now, in which org and for which partner: a projection of identity's role events.
 
 Every gateway replica reads the whole `identity.roles` topic from the beginning (a replay subscription), so each
-one knows every assignment and refuses a revoked agent as soon as the revocation reaches it.
+one knows every role of every person and refuses a removed role, a deleted user or a user moved to another org
+as soon as identity's announcement reaches it, whatever their token still says.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
 from contracts import Event
 from contracts.identity import RoleAssigned, RoleRevoked
 from helpdesk.runtime.bus import Subscription
 
-# The roles identity announces on identity.roles; for these the projection, not the token, is the authority.
-PARTNER_ROLES = frozenset({"helpdesk", "helpdesk_advanced", "partner_admin"})
+
+@dataclass(frozen=True)
+class Standing:
+    """What identity says of a person now: the roles they hold, in their org, for that org's partner."""
+
+    roles: frozenset[str]
+    org_id: str
+    partner_id: str
 
 
-@dataclass
-class _Holder:
-    partner_id: str = ""
-    org_id: str = ""
-    # (role) -> (held, when the latest event about it happened): events are applied monotonically by time.
-    roles: dict[str, tuple[bool, datetime]] = field(default_factory=dict)
+_NOBODY = Standing(frozenset(), "", "")
 
 
 class RoleProjection:
     def __init__(self) -> None:
-        self._holders: dict[str, _Holder] = {}
+        # user id -> (the user's version the standing was announced at, the standing)
+        self._holders: dict[str, tuple[int, Standing]] = {}
+
+    def standing(self, user_id: str) -> Standing:
+        """The person's roles, org and partner now; no roles at all for someone identity never gave one."""
+        held = self._holders.get(user_id)
+        return held[1] if held is not None else _NOBODY
 
     def roles_of(self, user_id: str) -> frozenset[str]:
-        holder = self._holders.get(user_id)
-        if holder is None:
-            return frozenset()
-        return frozenset(role for role, (held, _) in holder.roles.items() if held)
-
-    def partner_of(self, user_id: str) -> str | None:
-        holder = self._holders.get(user_id)
-        return holder.partner_id if holder is not None and holder.partner_id else None
+        return self.standing(user_id).roles
 
     async def apply(self, event: Event) -> None:
-        if not isinstance(event, RoleAssigned | RoleRevoked) or event.role not in PARTNER_ROLES:
+        # An announcement that does not carry the user's whole state (none are made any more) cannot say what
+        # the user holds now: it grants nothing.
+        if not isinstance(event, RoleAssigned | RoleRevoked) or event.roles is None or event.user_version is None:
             return
-        holder = self._holders.setdefault(event.user_id, _Holder())
-        latest = holder.roles.get(event.role)
-        if latest is not None and event.occurred_at < latest[1]:
-            return  # an older event delivered again: the newer one already decided
-        holder.roles[event.role] = (isinstance(event, RoleAssigned), event.occurred_at)
-        holder.partner_id, holder.org_id = event.partner_id or holder.partner_id, event.org_id
+        held = self._holders.get(event.user_id)
+        if held is not None and event.user_version < held[0]:
+            return  # an older state delivered again: the newer one already decided
+        standing = Standing(frozenset(event.roles), event.user_org_id or event.org_id,
+                            event.user_partner_id or event.partner_id or "")
+        self._holders[event.user_id] = (event.user_version, standing)
 
     def subscription(self) -> Subscription:
         return Subscription("gateway.roles", (RoleAssigned.TOPIC,), self.apply, replay=True)

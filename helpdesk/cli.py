@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 
 from helpdesk.runtime import heap, logs
 
@@ -25,6 +27,9 @@ cli.add_typer(search_cli, name="search")
 
 ROOT = Path(__file__).resolve().parent.parent
 INFRA_SCRIPT = ROOT / "deploy" / "local" / "infra.sh"
+DEMO_AUTH_WARNING = (
+    "WARNING: GATEWAY_AUTH_MODE=demo: anyone who can reach this gateway signs in as any user by naming their "
+    "e-mail, with no password. Use it only for a demo or local development, never with real data.")
 
 
 @cli.command()
@@ -55,8 +60,18 @@ def serve(service: Annotated[str, typer.Argument(help="gateway, identity, search
 
     if service not in distributed.SETTINGS:
         raise typer.BadParameter(f"choose one of {', '.join(distributed.SETTINGS)}")
-    settings = distributed.settings_for(service)  # type: ignore[arg-type]
+    try:
+        settings = distributed.settings_for(service)  # type: ignore[arg-type]
+    except ValidationError as error:
+        typer.echo(f"{service}: cannot start, its configuration is incomplete or wrong:", err=True)
+        for problem in error.errors():
+            name = f"{service.upper()}_{'_'.join(str(p) for p in problem['loc']).upper()}"
+            typer.echo(f"  {name}: {problem['msg']}" if problem["loc"] else f"  {problem['msg']}", err=True)
+        raise typer.Exit(2) from None
     logs.configure(service, settings.log_level)
+    if getattr(settings, "auth_mode", None) == "demo":
+        typer.echo(DEMO_AUTH_WARNING, err=True)
+        logging.getLogger("helpdesk.gateway").warning(DEMO_AUTH_WARNING)
     app = distributed.build(service, settings)  # type: ignore[arg-type]
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
 

@@ -128,7 +128,8 @@ async def assign_roles(bootstrap: str, prefix: str, partners: set[str]) -> None:
     try:
         for partner in sorted(partners):
             event = RoleAssigned(user_id=f"bench-agent-{partner}", org_id=partner, role="helpdesk",
-                                 partner_id=partner)
+                                 partner_id=partner, roles=("helpdesk",), user_org_id=partner,
+                                 user_partner_id=partner, user_version=1)
             await producer.send_and_wait(prefix + event.TOPIC, event.to_json(), key=event.key().encode())
     finally:
         await producer.stop()

@@ -63,7 +63,7 @@ async def _managing_partner(admin: Principal, services: Services) -> str:
     partner of the moment it was made and that has changed since, the admin is asked to sign in again rather than
     grant a partner they did not see."""
     partner_id = await _partner_now(admin, services)
-    if admin.partner_id and admin.partner_id != partner_id:
+    if admin.token_partner_id and admin.token_partner_id != partner_id:
         raise ApiError(409, "partner_changed", "Your organisation is no longer managed by the partner it had when "
                                                "you signed in. Please sign in again.")
     return partner_id

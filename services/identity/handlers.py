@@ -201,15 +201,18 @@ def _user_events(old: User | None, old_org: Org | None, new: User, org: Org, cid
     revoked, assigned = (before, after) if moved else (before - after, after - before)
     state = {"roles": tuple(sorted(after)), "user_org_id": new.org_id, "user_partner_id": org.partner_id,
              "user_version": new.version, "correlation_id": cid}
-    events: list[Event] = [UserUpserted(user=new, partner_id=org.partner_id, correlation_id=cid)]
+    gained: list[Event] = [RoleAssigned(user_id=new.id, org_id=new.org_id, role=r, partner_id=org.partner_id,
+                                        **state) for r in sorted(assigned)]
+    lost: list[Event] = []
     if revoked:
         assert old is not None
         assert old_org is not None
-        events += [RoleRevoked(user_id=new.id, org_id=old.org_id, role=r, partner_id=old_org.partner_id, **state)
-                   for r in sorted(revoked)]
-    events += [RoleAssigned(user_id=new.id, org_id=new.org_id, role=r, partner_id=org.partner_id, **state)
-               for r in sorted(assigned)]
-    return events
+        lost = [RoleRevoked(user_id=new.id, org_id=old.org_id, role=r, partner_id=old_org.partner_id, **state)
+                for r in sorted(revoked)]
+    # In one org, what is gained comes first, so one following role by role never sees a moment without either
+    # level of a changed role; after a move, the old org's roles end before the new org's begin.
+    changes = lost + gained if moved else gained + lost
+    return [UserUpserted(user=new, partner_id=org.partner_id, correlation_id=cid), *changes]
 
 
 async def _require(store: IdentityStore, kind: type[Entity], entity_id: str, what: str) -> Entity:

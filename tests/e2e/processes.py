@@ -48,6 +48,7 @@ class Cluster:
         if name in ("identity", "email", "access"):
             env[f"{prefix}_SEED"] = "demo"
         if name == "gateway":
+            env["GATEWAY_AUTH_MODE"] = "demo"
             env.update({f"GATEWAY_{s.upper()}_URL": self.url(s) for s in SERVICES if s != "gateway"})
         return env
 

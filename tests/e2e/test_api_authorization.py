@@ -1,16 +1,19 @@
 """Every route of the OpenAPI document refuses the anonymous (401), the wrong role (403) and another partner's
-objects (404, answered exactly like an unknown id)."""
+objects (404, answered exactly like an unknown id), and goes by what identity says of the caller now: an agent
+moved to another partner, a customer admin whose role was removed and a deleted operator are refused within
+5 seconds, whatever their token still says."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 
 import httpx
 import pytest
 
 from helpdesk import embedded
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -68,6 +71,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("DELETE", "/api/v1/customer/access-grant"): Route(CUSTOMER_ADMIN, AGENT),
 }
 PUBLIC = {("POST", "/api/v1/auth/demo-login")}
+ME = ("GET", "/api/v1/me")
+# Identity's announcement reaches every gateway replica within this; the real Kafka's replicas are tested in
+# tests/integration/test_gateway_revocation.py.
+DEADLINE_SECONDS = 5.0
 QUERIES = {"/api/v1/search": {"q": "jane"}}
 
 
@@ -76,7 +83,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
     product = embedded.build()
     transport = httpx.ASGITransport(app=product.app)
     async with (product.app.router.lifespan_context(product.app),
-                httpx.AsyncClient(transport=transport, base_url="http://hd") as client):
+                httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client):
         operator = await _login(client, OPERATOR)
         body = "".join(json.dumps(r) + "\n" for r in CONTOSO_RECORDS)
         imported = await client.post("/api/v1/operator/import", content=body, headers=operator)
@@ -85,6 +92,23 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         assert bounced.json() == {"accepted": 1, "changed": 1}
         await product.settle()
         yield client
+
+
+async def _import(client: httpx.AsyncClient, *records: dict[str, object]) -> None:
+    body = "".join(json.dumps(r) + "\n" for r in records)
+    response = await client.post("/api/v1/operator/import", content=body, headers=await _login(client, OPERATOR))
+    assert response.json()["accepted"] == len(records), response.text
+
+
+async def _refused_within_deadline(client: httpx.AsyncClient, path: str, headers: dict[str, str]) -> None:
+    async def refused() -> bool:
+        return (await client.get(path, headers=headers)).status_code in (403, 404)
+
+    await eventually(refused, timeout=DEADLINE_SECONDS, interval=0.02)
+
+
+async def _not(value: Awaitable[object]) -> bool:
+    return not await value
 
 
 async def _login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
@@ -165,3 +189,69 @@ async def test_every_route_has_a_one_line_description(client: httpx.AsyncClient)
             summary = operation.get("summary", "")
             assert summary, (method, path)
             assert "\n" not in summary, (method, path)
+
+
+async def test_an_agent_moved_to_another_partner_loses_the_old_partners_customers_on_every_route(
+        client: httpx.AsyncClient) -> None:
+    agent_before = await _login(client, AGENT)
+    await _import(client, {"type": "user", "id": "u-agent", "org_id": "p-contoso", "email": AGENT,
+                           "first_name": "Alex", "last_name": "Agent", "roles": ["helpdesk"]})
+    await _refused_within_deadline(client, "/api/v1/customers/o-acme", agent_before)
+
+    for token in (agent_before, await _login(client, AGENT)):  # the old sign-in and a new one alike
+        for (method, path), route in ROUTES.items():
+            response = await _call(client, method, path, route, route.own, token)
+            if (method, path) == ME:
+                assert (response.json()["org_id"], response.json()["partner_id"]) == ("p-contoso", "p-contoso")
+            elif path == "/api/v1/search":
+                assert response.status_code == 200
+                assert not [hit for group in ("customers", "users", "devices", "orders")
+                            for hit in response.json()[group] if hit["org_id"] in ("o-acme", "o-bistro")]
+            elif route.allowed == AGENT:
+                assert (method, path, response.status_code) == (method, path, 404), response.text
+            else:
+                assert (method, path, response.status_code) == (method, path, 403), response.text
+    admin = await _login(client, ADMIN)
+    northwind_agents = await client.get("/api/v1/partner/helpdesk-agents", headers=admin)
+    assert "u-agent" not in [a["user_id"] for a in northwind_agents.json()]
+    sees_contosos_customer = await client.get("/api/v1/customers/o-globex", headers=agent_before)
+    assert sees_contosos_customer.status_code == 200
+
+
+async def _refused_on_every_route(client: httpx.AsyncClient, token: dict[str, str]) -> None:
+    for (method, path), route in ROUTES.items():
+        response = await _call(client, method, path, route, route.own, token)
+        if (method, path) == ME:
+            assert response.json()["roles"] == []
+        else:
+            assert (method, path, response.status_code) == (method, path, 403), response.text
+
+
+async def test_a_customer_admin_whose_role_was_removed_is_refused_on_every_route(client: httpx.AsyncClient) -> None:
+    admin_before = await _login(client, CUSTOMER_ADMIN)
+    await _import(client, {"type": "user", "id": "u-cadmin", "org_id": "o-acme", "email": CUSTOMER_ADMIN,
+                           "first_name": "Carla", "last_name": "Admin", "roles": []})
+
+    await _refused_within_deadline(client, "/api/v1/customer/access-grant", admin_before)
+
+    await _refused_on_every_route(client, admin_before)
+
+
+async def test_a_deleted_operator_is_refused_on_every_route(client: httpx.AsyncClient) -> None:
+    second = {"type": "user", "id": "u-operator-2", "org_id": "platform", "email": "second@helpdesk.local",
+              "first_name": "Second", "last_name": "Operator", "roles": ["operator"]}
+    await _import(client, second)
+    operator_before = await _login(client, "second@helpdesk.local")
+
+    async def roles() -> list[str]:
+        me: list[str] = (await client.get("/api/v1/me", headers=operator_before)).json()["roles"]
+        return me
+
+    await eventually(roles, timeout=DEADLINE_SECONDS, interval=0.02)
+    held = await roles()
+    await _import(client, {"type": "user", "id": "u-operator-2", "deleted": True})
+    await eventually(lambda: _not(roles()), timeout=DEADLINE_SECONDS, interval=0.02)
+
+    assert held == ["operator"]
+
+    await _refused_on_every_route(client, operator_before)

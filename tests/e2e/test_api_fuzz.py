@@ -30,7 +30,9 @@ CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance,
 
 @pytest.fixture(scope="module")
 def product() -> embedded.Embedded:
-    return embedded.build(gateway_settings=GatewaySettings(search_burst=10_000))
+    # Schemathesis's ASGI client sends `Host: testserver`.
+    return embedded.build(gateway_settings=GatewaySettings(auth_mode="demo", search_burst=10_000,
+                                                           allowed_hosts=["testserver"]))
 
 
 @pytest.fixture(scope="module")

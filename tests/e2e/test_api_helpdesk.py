@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 async def product() -> AsyncIterator[Product]:
-    async with running(GatewaySettings(search_burst=3, search_per_minute=6, max_body_bytes=1024,
+    async with running(GatewaySettings(auth_mode="demo", search_burst=3, search_per_minute=6, max_body_bytes=1024,
                                        max_query_chars=300)) as started:
         yield started
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.processes import embedded_product
+from tests.e2e.processes import embedded_product, free_port, terminate
 
 pytestmark = pytest.mark.e2e
 
@@ -49,3 +54,36 @@ def test_the_api_is_described_by_its_openapi_document(product_url: str) -> None:
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             assert operation.get("summary"), f"{method.upper()} {path} has no description"
+
+
+def _gateway_env(**given: str) -> dict[str, str]:
+    """This process's environment without any GATEWAY_ setting, plus `given`."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}, **given}
+
+
+def test_a_gateway_served_without_an_auth_mode_refuses_to_start_and_says_why() -> None:
+    result = subprocess.run([sys.executable, "-m", "helpdesk.cli", "serve", "gateway"], env=_gateway_env(),
+                            capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 2
+    assert "GATEWAY_AUTH_MODE: Field required" in result.stderr
+
+
+def test_a_gateway_served_with_demo_sign_in_warns_loudly(tmp_path: Path) -> None:
+    # Nothing listens on this Kafka address: the warning comes before the gateway tries to connect.
+    env = _gateway_env(GATEWAY_AUTH_MODE="demo", GATEWAY_PORT=str(free_port()),
+                       GATEWAY_KAFKA_BOOTSTRAP=f"127.0.0.1:{free_port()}")
+    log = tmp_path / "gateway.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "helpdesk.cli", "serve", "gateway"], env=env,
+                                   stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + 60
+        while "WARNING: GATEWAY_AUTH_MODE=demo" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        terminate(process)
+
+    text = log.read_text()
+    assert "anyone who can reach this gateway signs in as any user" in text
+    assert '"level": "WARNING"' in text

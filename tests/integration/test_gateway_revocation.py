@@ -1,12 +1,14 @@
-"""On the real Kafka: a revoked agent is refused by every gateway replica within 5 seconds."""
+"""On the real Kafka: a revoked agent, a customer admin whose role was removed and an agent moved to another
+partner are refused by every gateway replica within 5 seconds."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -93,3 +95,50 @@ def test_a_revoked_agent_is_refused_by_every_replica_within_five_seconds(gateway
     assert before == [200, 200]
     assert revoked.status_code == 204
     assert refused == set(gateways)
+
+
+def _import(url: str, *records: dict[str, object]) -> None:
+    body = "".join(json.dumps(r) + "\n" for r in records)
+    response = httpx.post(f"{url}/api/v1/operator/import", content=body, timeout=30,
+                          headers={**login(url, "operator@helpdesk.local"), "content-type": "application/x-ndjson"})
+    assert response.json()["accepted"] == len(records), response.text
+
+
+def _refused_everywhere(gateways: list[str], call: Callable[[str], int]) -> set[str]:
+    deadline = time.monotonic() + REVOCATION_DEADLINE_SECONDS
+    refused: set[str] = set()
+    while refused != set(gateways) and time.monotonic() < deadline:
+        refused |= {url for url in gateways if call(url) in (403, 404)}
+        time.sleep(0.05)
+    return refused
+
+
+def test_a_customer_admin_whose_role_was_removed_is_refused_by_every_replica_within_five_seconds(
+        gateways: list[str]) -> None:
+    first, _ = gateways
+    admin = login(first, "it@acme.example")
+
+    def grant(url: str) -> int:
+        return httpx.get(f"{url}/api/v1/customer/access-grant", headers=admin, timeout=30).status_code
+
+    before = [grant(url) for url in gateways]
+    _import(first, {"type": "user", "id": "u-cadmin", "org_id": "o-acme", "email": "it@acme.example",
+                    "first_name": "Carla", "last_name": "Admin", "roles": []})
+
+    assert before == [200, 200]
+    assert _refused_everywhere(gateways, grant) == set(gateways)
+
+
+def test_an_agent_moved_to_another_partner_loses_its_customers_on_every_replica_within_five_seconds(
+        gateways: list[str]) -> None:
+    first, _ = gateways
+    agent = login(first, "advanced@northwind.example")
+    before = [status(url, agent) for url in gateways]
+
+    _import(first, {"type": "user", "id": "u-advanced", "org_id": "p-contoso", "email": "advanced@northwind.example",
+                    "first_name": "Ava", "last_name": "Advanced", "roles": ["helpdesk_advanced"]})
+
+    assert before == [200, 200]
+    assert _refused_everywhere(gateways, lambda url: status(url, agent)) == set(gateways)
+    assert [httpx.get(f"{url}/api/v1/me", headers=agent, timeout=30).json()["partner_id"]
+            for url in gateways] == ["p-contoso", "p-contoso"]

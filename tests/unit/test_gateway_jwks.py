@@ -130,3 +130,13 @@ async def test_unknown_key_ids_do_not_make_the_gateway_fetch_more_than_once_per_
         await refused(check, unknown)
 
     assert provider.fetches == 1
+
+
+async def test_a_token_without_a_key_id_is_refused_even_when_a_key_has_an_empty_one(provider: Provider) -> None:
+    provider.add("", rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    now = int(time.time())
+    body = {"iss": ISSUER, "aud": AUDIENCE, "sub": "u-agent", "iat": now, "exp": now + 60}
+    token = jwt.encode(body, provider.keys[""], algorithm="RS256")
+
+    assert "kid" not in jwt.get_unverified_header(token)
+    assert await refused(verifier(provider), token) == "invalid_token"
