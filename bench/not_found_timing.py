@@ -143,7 +143,7 @@ async def gateway_level(path: Path, order: list[tuple[str, str, str]], warmup: i
     product = embedded.build()
     transport = httpx.ASGITransport(app=product.app)
     async with (product.app.router.lifespan_context(product.app),
-                httpx.AsyncClient(transport=transport, base_url="http://hd", timeout=None) as client):
+                httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=None) as client):
         async def login(email: str) -> dict[str, str]:
             answer = await client.post("/api/v1/auth/demo-login", json={"email": email})
             answer.raise_for_status()

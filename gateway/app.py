@@ -9,12 +9,14 @@ from pathlib import Path
 import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 
 from gateway import routes
 from gateway.audit import AuditTrail
 from gateway.auth import TokenIssuer, Verifier
 from gateway.clients import Services
 from gateway.config import GatewaySettings
+from gateway.edge import SecurityHeaders, TrustedHosts
 from gateway.jwks import JwksVerifier
 from gateway.limits import RateLimit, RequestLimits
 from gateway.roles import RoleProjection
@@ -43,7 +45,7 @@ def build(settings: GatewaySettings, services: Services, bus: Bus, checks: dict[
     # behind it being down is answered route by route with a 503 naming that service; it does not take every
     # replica out of its load balancer (and with them the routes that still work).
     checks = {**(checks or {}), "roles": bus.caught_up}
-    app = create_app("Partner Help Desk", checks, version="1",
+    app = create_app("Partner Help Desk", checks, version="1", docs_url=None,  # served from STATIC, see _serve_ui
                      description="Find a caller's customer, user, device or order, and help them safely.")
     app.state.settings = settings
     app.state.services = services
@@ -54,7 +56,9 @@ def build(settings: GatewaySettings, services: Services, bus: Bus, checks: dict[
     app.state.issuer, app.state.verifier = issuer, verifier
     on_stop = [verifier.close] if isinstance(verifier, JwksVerifier) else []
     app.add_middleware(RequestLimits, max_body=settings.max_body_bytes, max_query=settings.max_query_chars,
-                       large_bodies={IMPORT_PATH: settings.max_import_bytes})
+                       large_bodies={IMPORT_PATH: settings.max_import_bytes}, max_path=settings.max_path_bytes)
+    app.add_middleware(TrustedHosts, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(SecurityHeaders)  # added last, so outermost: on every answer, refusals included
     for router in ROUTERS:
         app.include_router(router)
     _serve_ui(app)
@@ -72,6 +76,13 @@ def _verifier(settings: GatewaySettings) -> tuple[TokenIssuer | None, Verifier]:
 
 
 def _serve_ui(app: FastAPI) -> None:
+    """The web console and the API docs, from the gateway's own files only (see gateway/edge.py)."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(STATIC / "index.html")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> FileResponse:
+        return FileResponse(STATIC / "docs.html")

@@ -37,7 +37,14 @@ class ServiceClient:
                     ) -> Any:
         headers = {**(headers or {}), CORRELATION_HEADER: correlation_id.get()}
         try:
-            response = await self.http.request(method, path, headers=headers, **kwargs)
+            request = self.http.build_request(method, path, headers=headers, **kwargs)
+        except (httpx.InvalidURL, ValueError) as error:
+            # What the caller sent cannot be put into a request to the service (an id too long for an address,
+            # text that cannot be encoded): their input is at fault, not the service.
+            raise ApiError(422, "invalid_input", "This request cannot be looked up as it is: check the ids and text "
+                           "it contains.") from error
+        try:
+            response = await self.http.send(request)
         except httpx.HTTPError as error:
             raise ApiError(503, "service_unavailable",
                            f"The {self.name} service is not reachable right now. Please try again shortly.",

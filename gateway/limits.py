@@ -1,4 +1,4 @@
-"""Limits that keep one caller from hurting the others: per-agent rates, body size, query length."""
+"""Limits that keep one caller from hurting the others: per-agent rates, body size, path and query length."""
 
 from __future__ import annotations
 
@@ -42,14 +42,23 @@ class RateLimit:
 
 
 class RequestLimits:
-    """ASGI middleware: refuse a body over its size (413) or a query string over its length (422)."""
+    """ASGI middleware: refuse a path over its length (414), a query string over its length (422) or a body over its
+    size (413)."""
 
-    def __init__(self, app: ASGIApp, max_body: int, max_query: int, large_bodies: dict[str, int]) -> None:
+    def __init__(self, app: ASGIApp, max_body: int, max_query: int, large_bodies: dict[str, int], max_path: int
+                 ) -> None:
         self.app, self.max_body, self.max_query, self.large_bodies = app, max_body, max_query, large_bodies
+        self.max_path = max_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        # Before anything reads the path: a path far longer than any id needs is a mistake or an attack, and one
+        # over 64 KiB cannot even be passed on to a service.
+        if len(scope.get("raw_path") or scope["path"].encode()) > self.max_path:
+            await error_response(414, "uri_too_long", f"This address is too long (over {self.max_path} characters): "
+                                 "check the link, or the id in it.")(scope, receive, send)
             return
         if len(scope.get("query_string", b"")) > self.max_query:
             await error_response(422, "query_too_long",

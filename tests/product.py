@@ -19,7 +19,7 @@ async def running(gateway_settings: GatewaySettings | None = None) -> AsyncItera
     product = embedded.build(gateway_settings=gateway_settings)
     transport = httpx.ASGITransport(app=product.app)
     async with (product.app.router.lifespan_context(product.app),
-                httpx.AsyncClient(transport=transport, base_url="http://hd") as client):
+                httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client):
         yield product, client
 
 

@@ -1,9 +1,10 @@
-"""HTTP basics every process shares: one error shape, correlation ids, health and readiness probes."""
+"""HTTP basics every process shares: one error shape, correlation ids, unexpected errors, health and readiness."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -14,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pymongo.errors import PyMongoError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from helpdesk.runtime import heap
@@ -27,8 +29,8 @@ Check = Callable[[], Awaitable[bool]]
 
 _STATUS_CODES = {
     400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    409: "conflict", 410: "gone", 413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_input",
-    423: "locked", 429: "rate_limited", 503: "service_unavailable",
+    409: "conflict", 410: "gone", 413: "payload_too_large", 414: "uri_too_long", 415: "unsupported_media_type",
+    422: "invalid_input", 423: "locked", 429: "rate_limited", 503: "service_unavailable",
 }
 
 
@@ -92,11 +94,44 @@ def install_error_handlers(app: FastAPI) -> None:
                               "The data store is not reachable right now. Please try again shortly.",
                               {"Retry-After": "5"})
 
-    @app.exception_handler(Exception)
-    async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unexpected error")
-        return error_response(503, "service_unavailable",
-                              "Something went wrong on our side. Please try again shortly.", {"Retry-After": "5"})
+    @app.exception_handler(ClientDisconnect)
+    async def on_client_gone(request: Request, error: ClientDisconnect) -> JSONResponse:
+        # The caller closed the connection while sending its body: nobody reads this answer, and nothing failed here.
+        log.info("client disconnected before sending the whole request", extra={"path": request.url.path})
+        return error_response(400, "incomplete_request", "The request ended before all of it arrived.")
+
+
+class UnexpectedErrors:
+    """ASGI middleware: an error that no handler answers is logged once, with the request's correlation id, and
+    answered 503 in the one error shape. Starlette's handler for `Exception` runs outside every middleware, after
+    the correlation id is gone, and raises the error again for the server, which logs the same traceback twice."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            log.exception("unexpected error", extra={"method": scope["method"], "path": scope["path"]})
+            # Once an answer has begun nothing can replace it; the server closes the connection on the half-answer.
+            if not started:
+                await error_response(503, "service_unavailable",
+                                     "Something went wrong on our side. Please try again shortly.",
+                                     {"Retry-After": "5"})(scope, receive, send)
+
+
+_PLAIN_ID = re.compile(r"[!-~]+")
 
 
 class CorrelationIds:
@@ -112,7 +147,9 @@ class CorrelationIds:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        value = (Headers(scope=scope).get(CORRELATION_HEADER) or str(uuid.uuid4()))[:128]
+        given = Headers(scope=scope).get(CORRELATION_HEADER, "")[:128]
+        # Passed on in headers to the services and written in logs: anything but plain visible ASCII is replaced.
+        value = given if _PLAIN_ID.fullmatch(given) else str(uuid.uuid4())
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -128,6 +165,7 @@ class CorrelationIds:
 
 
 def install_correlation(app: FastAPI) -> None:
+    app.add_middleware(UnexpectedErrors)  # inside CorrelationIds: its log line and answer carry the correlation id
     app.add_middleware(CorrelationIds)
 
 
@@ -154,6 +192,8 @@ def health_router(checks: Mapping[str, Check]) -> APIRouter:
 
 
 def create_app(title: str, checks: Mapping[str, Check], **kwargs: Any) -> FastAPI:
+    # A slash redirect's Location is built from the request's Host header: never answer with one.
+    kwargs = {"redirect_slashes": False, "redoc_url": None, **kwargs}
     app = FastAPI(title=title, **kwargs)
     install_error_handlers(app)
     install_correlation(app)

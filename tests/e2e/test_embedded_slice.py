@@ -108,7 +108,7 @@ async def test_demo_login_does_not_exist_when_an_external_identity_provider_is_t
     product = embedded.build(gateway_settings=GatewaySettings(auth_mode="external"))
     async with product.app.router.lifespan_context(product.app):
         transport = httpx.ASGITransport(app=product.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://helpdesk") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             response = await client.post("/api/v1/auth/demo-login", json={"email": "agent@northwind.example"})
 
     assert response.status_code == 404

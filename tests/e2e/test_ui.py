@@ -13,7 +13,7 @@ from tests.e2e.processes import embedded_product
 pytestmark = pytest.mark.e2e
 
 try:
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
+    from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 except ImportError:  # pragma: no cover - depends on the environment
     if os.environ.get("CI") == "true":
         raise
@@ -170,3 +170,55 @@ def test_server_data_is_shown_as_text_never_as_markup(page: Page) -> None:
     expect(page.get_by_test_id("empty")).to_contain_text("<img src=x onerror=window.pwned=1>")
     assert page.evaluate("window.pwned") is None
     assert page.locator("[data-testid=results] img").count() == 0
+
+
+@pytest.fixture
+def watched(browser: Browser, product_url: str) -> Iterator[tuple[Page, list[str]]]:
+    """A page not yet opened, with what the browser refused under the Content-Security-Policy and every request
+    that would leave the product (refused here, as they would be on a machine without internet access)."""
+    context = browser.new_context(base_url=product_url, viewport={"width": 1100, "height": 800})
+    context.set_default_timeout(10_000)
+    refused: list[str] = []
+
+    def stay_inside(route: Route) -> None:
+        if route.request.url.startswith(product_url):
+            route.continue_()
+        else:
+            refused.append(f"left the product: {route.request.url}")
+            route.abort()
+
+    context.route("**/*", stay_inside)
+    page = context.new_page()
+    page.on("console", lambda message: refused.append(message.text) if _csp_violation(message.text) else None)
+    page.on("pageerror", lambda error: refused.append(str(error)))
+    try:
+        yield page, refused
+    finally:
+        context.close()
+
+
+def _csp_violation(text: str) -> bool:
+    return "Content Security Policy" in text or "Refused to" in text
+
+
+def test_the_console_works_under_its_content_security_policy(watched: tuple[Page, list[str]]) -> None:
+    page, refused = watched
+    answer = page.goto("/")
+    assert answer is not None
+    assert "script-src 'self'" in answer.headers["content-security-policy"]
+
+    sign_in(page, AGENT)
+    search(page, "jane")
+
+    expect(page.get_by_test_id("group-users").get_by_test_id("hit")).to_have_count(1)
+    assert refused == []
+
+
+def test_the_api_docs_show_every_operation_without_leaving_the_product(watched: tuple[Page, list[str]]) -> None:
+    page, refused = watched
+
+    page.goto("/docs")
+
+    expect(page.locator(".opblock").first).to_be_visible()
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/search")).to_have_count(1)
+    assert refused == []
