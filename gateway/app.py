@@ -21,9 +21,9 @@ from gateway.jwks import JwksVerifier
 from gateway.limits import RateLimit, RequestLimits
 from gateway.roles import RoleProjection
 from gateway.routes.operator import IMPORT_PATH
-from helpdesk.runtime.bus import Bus
-from helpdesk.runtime.service import Service
-from helpdesk.runtime.web import Check, create_app
+from runtime.bus import Bus
+from runtime.service import Service
+from runtime.web import Check, create_app
 
 STATIC = Path(__file__).parent / "static"
 

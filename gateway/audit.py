@@ -9,9 +9,9 @@ from fastapi import Depends, Request
 
 from contracts.gateway import AgentActionRecorded
 from gateway.auth import Principal
-from helpdesk.runtime.bus import Bus
-from helpdesk.runtime.logs import current_correlation_id
-from helpdesk.runtime.web import ApiError
+from runtime.bus import Bus
+from runtime.logs import current_correlation_id
+from runtime.web import ApiError
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gateway.roles import RoleProjection
-from helpdesk.runtime.web import ApiError
+from runtime.web import ApiError
 
 # Asymmetric algorithms only: never `none`, never an HMAC that a public key could be abused as the secret of.
 ALGORITHMS = ("RS256", "ES256")

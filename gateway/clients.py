@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from helpdesk.runtime.logs import correlation_id
-from helpdesk.runtime.web import CORRELATION_HEADER, ApiError
+from runtime.logs import correlation_id
+from runtime.web import CORRELATION_HEADER, ApiError
 
 
 class ServiceClient:

@@ -5,7 +5,7 @@ from typing import Literal, Self
 from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
-from helpdesk.runtime.settings import CommonSettings
+from runtime.settings import CommonSettings
 
 
 class GatewaySettings(CommonSettings):

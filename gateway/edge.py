@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from helpdesk.runtime.web import error_response
+from runtime.web import error_response
 
 # The web console and the API docs load only the gateway's own files, and no page runs inline script or style:
 # text from the data that slipped into a page could not run, nor could the page be framed by another site.
@@ -26,7 +26,7 @@ BROWSER_HEADERS = {
 
 class SecurityHeaders:
     """ASGI middleware: every answer carries BROWSER_HEADERS, and no API answer or answer to a signed-in caller is
-    kept by a browser or a proxy. Plain ASGI, as `helpdesk.runtime.web.CorrelationIds` explains."""
+    kept by a browser or a proxy. Plain ASGI, as `runtime.web.CorrelationIds` explains."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -10,7 +10,7 @@ import httpx
 import jwt
 
 from gateway.auth import ALGORITHMS, REQUIRED_CLAIMS, invalid_token
-from helpdesk.runtime.web import ApiError
+from runtime.web import ApiError
 
 # The one algorithm each key type may sign with, so a token cannot pick how its key is read.
 _ALGORITHM_OF_KEY = {"RSA": "RS256", "EC": "ES256"}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from helpdesk.runtime.web import ApiError, error_response
+from runtime.web import ApiError, error_response
 
 
 @dataclass

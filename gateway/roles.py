@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from contracts import Event
 from contracts.identity import RoleAssigned, RoleRevoked
-from helpdesk.runtime.bus import Subscription
+from runtime.bus import Subscription
 
 
 @dataclass(frozen=True)

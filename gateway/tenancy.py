@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from gateway.auth import Principal
 from gateway.clients import ServiceClient
-from helpdesk.runtime.web import ApiError
+from runtime.web import ApiError
 
 # No id is longer (identity refuses longer ones at import): a longer one is unknown without asking identity.
 MAX_ID_LENGTH = 256

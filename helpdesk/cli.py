@@ -15,7 +15,7 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 
-from helpdesk.runtime import heap, logs
+from runtime import heap, logs
 
 cli = typer.Typer(help="Partner Help Desk.", no_args_is_help=True, add_completion=False)
 infra = typer.Typer(help="The local Kafka broker and FerretDB server (deploy/local).", no_args_is_help=True)

@@ -10,10 +10,10 @@ from fastapi import FastAPI
 from gateway import app as gateway_app
 from gateway.clients import ServiceClient, Services
 from gateway.config import GatewaySettings
-from helpdesk.runtime import mongo
-from helpdesk.runtime.kafka import KafkaBus
-from helpdesk.runtime.settings import CommonSettings
-from helpdesk.runtime.web import Check, run_around
+from runtime import mongo
+from runtime.kafka import KafkaBus
+from runtime.settings import CommonSettings
+from runtime.web import Check, run_around
 from services.access import app as access_app
 from services.access.config import AccessSettings
 from services.access.store import GrantStore

@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from gateway import app as gateway_app
 from gateway.clients import ServiceClient, Services
 from gateway.config import GatewaySettings
-from helpdesk.runtime.bus import InProcessBus
-from helpdesk.runtime.service import Service
-from helpdesk.runtime.web import Check, run_around
+from runtime.bus import InProcessBus
+from runtime.service import Service
+from runtime.web import Check, run_around
 from services.access import app as access_app
 from services.access.config import AccessSettings
 from services.access.store import GrantStore

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from gateway.auth import CurrentPrincipal, Principal, TokenIssuer
 from gateway.deps import ServicesDep
 from gateway.schemas import COMMON_ERRORS, Me, Token, errors
-from helpdesk.runtime.web import ApiError
+from runtime.web import ApiError
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 

@@ -11,7 +11,7 @@ from gateway.auth import CustomerAdmin, Principal
 from gateway.clients import Services
 from gateway.deps import ServicesDep
 from gateway.schemas import COMMON_ERRORS, AccessGrant, GrantRequest, errors
-from helpdesk.runtime.web import ApiError
+from runtime.web import ApiError
 
 router = APIRouter(prefix="/api/v1/customer", tags=["customer admin"], responses=COMMON_ERRORS)
 

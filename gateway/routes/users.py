@@ -12,7 +12,7 @@ from gateway.auth import HelpdeskAgent
 from gateway.deps import ServicesDep
 from gateway.schemas import COMMON_ERRORS, EmailStatus, UserView, errors
 from gateway.tenancy import identity_view
-from helpdesk.runtime.web import ApiError
+from runtime.web import ApiError
 
 router = APIRouter(prefix="/api/v1", tags=["helpdesk"], responses={**COMMON_ERRORS, **errors(404)})
 

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from helpdesk.runtime.outbox import OutboxRelay
-from helpdesk.runtime.times import UtcTime
-from helpdesk.runtime.web import ApiError
+from runtime.outbox import OutboxRelay
+from runtime.times import UtcTime
+from runtime.web import ApiError
 from services.access import handlers
 from services.access.domain import AccessStatus, ExpiryInPast
 from services.access.store import GrantStore

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts import Event
 from contracts.identity import OrgUpserted
-from helpdesk.runtime.bus import Subscription
+from runtime.bus import Subscription
 from services.access import handlers
 from services.access.store import GrantStore
 

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from helpdesk.runtime.versioned import Versioned
+from runtime.versioned import Versioned
 
 
 class ExpiryInPast(ValueError):

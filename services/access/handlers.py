@@ -6,9 +6,9 @@ from datetime import datetime
 
 from contracts.access import AccessGranted, AccessRevoked
 from contracts.identity import OrgUpserted
-from helpdesk.runtime.logs import current_correlation_id
-from helpdesk.runtime.times import utc_now
-from helpdesk.runtime.versioned import Decision
+from runtime.logs import current_correlation_id
+from runtime.times import utc_now
+from runtime.versioned import Decision
 from services.access import domain
 from services.access.domain import AccessStatus, Grant
 from services.access.store import GrantStore

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpdesk.runtime.versioned import VersionedStore
+from runtime.versioned import VersionedStore
 from services.access.domain import Grant
 
 

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel
 
-from helpdesk.runtime.outbox import OutboxRelay
-from helpdesk.runtime.web import ApiError
+from runtime.outbox import OutboxRelay
+from runtime.web import ApiError
 from services.email import handlers
 from services.email.domain import AddressView, DeliveryReport, InvalidAddress, NotSuppressed
 from services.email.store import AddressStore

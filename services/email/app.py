@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from helpdesk.runtime.bus import Bus
-from helpdesk.runtime.outbox import OutboxRelay
-from helpdesk.runtime.service import Service
-from helpdesk.runtime.web import Check, create_app
+from runtime.bus import Bus
+from runtime.outbox import OutboxRelay
+from runtime.service import Service
+from runtime.web import Check, create_app
 from services.email import api, demo
 from services.email.config import EmailSettings
 from services.email.store import AddressStore

@@ -14,9 +14,9 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from contracts.email import DeliveryStatus
-from helpdesk.runtime import addresses
-from helpdesk.runtime.times import UtcTime
-from helpdesk.runtime.versioned import Versioned
+from runtime import addresses
+from runtime.times import UtcTime
+from runtime.versioned import Versioned
 
 # What puts an address on the suppression list, and the reason given when the report names none.
 SUPPRESSING: dict[str, str] = {"bounced": "hard bounce", "complained": "spam complaint"}

@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from contracts.email import EmailStatusChanged, SuppressionRemoved
-from helpdesk.runtime.logs import current_correlation_id
-from helpdesk.runtime.times import utc_now
-from helpdesk.runtime.versioned import Decision
+from runtime.logs import current_correlation_id
+from runtime.times import utc_now
+from runtime.versioned import Decision
 from services.email import domain
 from services.email.domain import AddressStatus, AddressView, DeliveryReport
 from services.email.store import AddressStore

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from contracts.identity import Org
-from helpdesk.runtime.outbox import OutboxRelay
-from helpdesk.runtime.web import ApiError
+from runtime.outbox import OutboxRelay
+from runtime.web import ApiError
 from services.identity import handlers, roles, views
 from services.identity.parsing import LineParser
 from services.identity.store import IdentityStore
@@ -19,7 +19,7 @@ PartnerId = Annotated[str, Query(description="The partner the view is asked for:
 
 def router(store: IdentityStore, relay: OutboxRelay, parser: LineParser,
            on_batch: Callable[[], None] = lambda: None) -> APIRouter:
-    """`on_batch` runs after every batch of an import's lines (see helpdesk.runtime.heap)."""
+    """`on_batch` runs after every batch of an import's lines (see runtime.heap)."""
     api = APIRouter(prefix="/internal")
 
     @api.post("/import", summary="Upsert partners, orgs, users, devices and orders from an NDJSON stream.")

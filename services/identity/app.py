@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from helpdesk.runtime import heap
-from helpdesk.runtime.bus import Bus
-from helpdesk.runtime.outbox import OutboxRelay
-from helpdesk.runtime.service import Service
-from helpdesk.runtime.web import Check, create_app
+from runtime import heap
+from runtime.bus import Bus
+from runtime.outbox import OutboxRelay
+from runtime.service import Service
+from runtime.web import Check, create_app
 from services.identity import api, demo, handlers
 from services.identity.config import IdentitySettings
 from services.identity.parsing import LineParser

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic_settings import SettingsConfigDict
 
-from helpdesk.runtime.settings import CommonSettings
+from runtime.settings import CommonSettings
 
 
 class IdentitySettings(CommonSettings):

@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from contracts.identity import Device, Domain, License, Order, Org, Partner, PhoneNumber, Subscription, User
-from helpdesk.runtime.addresses import normalized as _validated
+from runtime.addresses import normalized as _validated
 
 PARTNER_ROLES = frozenset({"helpdesk", "helpdesk_advanced", "partner_admin"})
 # Who may hold which role: a partner's own staff (the org whose id is the partner's) hold the partner roles, and the

@@ -21,8 +21,8 @@ from contracts.identity import (
     User,
     UserUpserted,
 )
-from helpdesk.runtime.documents import VersionConflict
-from helpdesk.runtime.logs import correlation_id, current_correlation_id
+from runtime.documents import VersionConflict
+from runtime.logs import correlation_id, current_correlation_id
 from services.identity import domain
 from services.identity.parsing import BATCH_LINES, INLINE, MAX_LINE_BYTES, LineParser, Parsed
 from services.identity.store import Doc, Entity, IdentityStore

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from contracts.identity import Org, User
-from helpdesk.runtime.outbox import OutboxRelay
-from helpdesk.runtime.web import ApiError
+from runtime.outbox import OutboxRelay
+from runtime.web import ApiError
 from services.identity.handlers import _save
 from services.identity.store import IdentityStore
 

@@ -9,7 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import Event
 from contracts.identity import Device, Order, Org, Partner, User
-from helpdesk.runtime.documents import Documents, MemoryDocuments, MongoDocuments
+from runtime.documents import Documents, MemoryDocuments, MongoDocuments
 
 Entity = TypeVar("Entity", Partner, Org, User, Device, Order)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from helpdesk.runtime.bus import Bus
-from helpdesk.runtime.mongo import Database
-from helpdesk.runtime.service import Service
-from helpdesk.runtime.web import Check, create_app
+from runtime.bus import Bus
+from runtime.mongo import Database
+from runtime.service import Service
+from runtime.web import Check, create_app
 from services.search import api, consumers, query
 from services.search.config import SearchSettings
 from services.search.store import MemorySearchStore, MongoSearchStore, SearchStore

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts import Event
 from contracts.identity import DeviceUpserted, OrderPlaced, OrgUpserted, UserUpserted
-from helpdesk.runtime.bus import Subscription
+from runtime.bus import Subscription
 from services.search import handlers
 from services.search.store import SearchStore
 

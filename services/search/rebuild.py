@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts import Event, decode
-from helpdesk.runtime import mongo
+from runtime import mongo
 from services.search import consumers, handlers
 from services.search.config import SearchSettings
 from services.search.store import MemorySearchStore, MongoSearchStore, SearchStore

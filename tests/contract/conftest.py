@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from helpdesk.runtime.versioned import VersionedStore
+from runtime.versioned import VersionedStore
 from tests.conftest import scratch_database
 
 ADAPTERS = [pytest.param("memory", marks=pytest.mark.unit), pytest.param("mongo", marks=pytest.mark.integration)]

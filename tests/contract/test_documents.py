@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from helpdesk.runtime.documents import Documents, MemoryDocuments, MongoDocuments, VersionConflict
+from runtime.documents import Documents, MemoryDocuments, MongoDocuments, VersionConflict
 from tests.factories import user_upserted
 
 

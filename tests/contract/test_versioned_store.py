@@ -10,8 +10,8 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import Event
-from helpdesk.runtime.documents import Documents
-from helpdesk.runtime.versioned import ATTEMPTS, Busy, Decision, Versioned, VersionedStore
+from runtime.documents import Documents
+from runtime.versioned import ATTEMPTS, Busy, Decision, Versioned, VersionedStore
 from tests.contract.conftest import versioned_store
 from tests.factories import user_upserted
 

@@ -10,7 +10,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from contracts.gateway import AgentActionRecorded
-from helpdesk.runtime import logs
+from runtime import logs
 from tests.product import login, running
 
 pytestmark = pytest.mark.e2e

@@ -9,8 +9,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from contracts import Event
-from helpdesk.runtime.bus import Subscription
-from helpdesk.runtime.kafka import KafkaBus, dead_letter_topic
+from runtime.bus import Subscription
+from runtime.kafka import KafkaBus, dead_letter_topic
 from tests.factories import user_upserted
 from tests.waiting import eventually
 

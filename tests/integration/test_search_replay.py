@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from contracts import Event
 from helpdesk.cli import cli
-from helpdesk.runtime.kafka import KafkaBus, dead_letter_topic
+from runtime.kafka import KafkaBus, dead_letter_topic
 from services.search import consumers, handlers, rebuild
 from services.search.domain import user_entry
 from services.search.store import MemorySearchStore, MongoSearchStore, SearchStore

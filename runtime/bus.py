@@ -1,0 +1,177 @@
+"""The event bus: what a service needs to publish and consume events, and the in-process implementation.
+
+Both implementations deliver at least once, keep one entity's events in order (by key), retry a failing
+handler a few times, and then set the message aside on a dead-letter list or topic so the rest moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from contracts import Event, decode
+from runtime.logs import correlation_id
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Event], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A consumer group's interest in some topics. Every replica of a service shares one group.
+
+    With `replay`, every replica instead reads every partition itself, from the beginning at each start, and
+    commits nothing: for a read model each replica keeps in memory. `group` then only names its dead letters.
+    """
+
+    group: str
+    topics: tuple[str, ...]
+    handler: Handler
+    replay: bool = False
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    group: str
+    topic: str
+    message: Event | bytes
+    error: str
+
+
+class Bus(Protocol):
+    def subscribe(self, subscription: Subscription) -> None: ...
+    async def publish(self, event: Event) -> None: ...
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def ready(self) -> bool: ...
+    async def caught_up(self) -> bool:
+        """Whether every replay subscription has handled what its topics held when it started."""
+        ...
+
+
+class DeliveryFailed(Exception):
+    """Raised when a message could not be handled after every attempt."""
+
+
+async def deliver(subscription: Subscription, message: Event | bytes, attempts: int, backoff: float = 0.05) -> None:
+    """Decode a message and run the handler, retrying; raise DeliveryFailed with the last error."""
+    try:
+        event = message if isinstance(message, Event) else decode(message)
+    except ValueError as error:
+        raise DeliveryFailed(f"undecodable message: {error}") from error
+    token = correlation_id.set(event.correlation_id)
+    try:
+        for attempt in range(1, attempts + 1):
+            try:
+                await subscription.handler(event)
+                return
+            except Exception as error:  # any handler error is retried, then dead-lettered
+                log.warning(
+                    "handler failed",
+                    extra={"group": subscription.group, "event_type": event.event_type,
+                           "event_id": event.event_id, "attempt": attempt, "error": repr(error)},
+                )
+                if attempt == attempts:
+                    raise DeliveryFailed(repr(error)) from error
+                await asyncio.sleep(backoff * 2 ** (attempt - 1))
+    finally:
+        correlation_id.reset(token)
+
+
+@dataclass
+class _Consumer:
+    subscription: Subscription
+    queue: asyncio.Queue[tuple[str, Event | bytes]] = field(default_factory=asyncio.Queue)
+    task: asyncio.Task[None] | None = None
+
+
+class InProcessBus:
+    """Events delivered inside one process (the embedded mode and unit tests).
+
+    Each consumer group gets its own queue and worker, so a publisher never runs a consumer's code and a
+    slow consumer never blocks a publisher, as with Kafka. Topics are kept as logs so a group that
+    subscribes late still reads from the beginning. Events are immutable, so they are handed over as they
+    are, without the serialisation that Kafka needs (the contract and Kafka tests cover that).
+    """
+
+    def __init__(self, attempts: int = 3) -> None:
+        self.attempts = attempts
+        self.dead_letters: list[DeadLetter] = []
+        self._log: dict[str, list[Event | bytes]] = defaultdict(list)
+        self._consumers: list[_Consumer] = []
+        self._readers: dict[str, list[_Consumer]] = defaultdict(list)  # the consumers of each topic
+        self._running = False
+
+    def subscribe(self, subscription: Subscription) -> None:
+        consumer = _Consumer(subscription)
+        self._consumers.append(consumer)
+        for topic in dict.fromkeys(subscription.topics):  # a topic named twice is still read once
+            self._readers[topic].append(consumer)
+            for message in self._log[topic]:
+                consumer.queue.put_nowait((topic, message))
+        if self._running:
+            consumer.task = asyncio.create_task(self._work(consumer))
+
+    async def publish(self, event: Event) -> None:
+        await self.publish_raw(event.TOPIC, event)
+
+    async def publish_raw(self, topic: str, message: Event | bytes) -> None:
+        self._log[topic].append(message)
+        for consumer in self._readers[topic]:
+            consumer.queue.put_nowait((topic, message))
+
+    def published(self, topics: Iterable[str] | None = None) -> list[Event]:
+        """Every event published so far, optionally only on some topics (for tests and replays)."""
+        wanted = set(topics) if topics is not None else set(self._log)
+        return [m if isinstance(m, Event) else decode(m)
+                for topic, messages in self._log.items() if topic in wanted for m in messages]
+
+    async def start(self) -> None:
+        self._running = True
+        for consumer in self._consumers:
+            if consumer.task is None:
+                consumer.task = asyncio.create_task(self._work(consumer))
+
+    async def stop(self) -> None:
+        self._running = False
+        for consumer in self._consumers:
+            if consumer.task is not None:
+                consumer.task.cancel()
+        await asyncio.gather(*(c.task for c in self._consumers if c.task), return_exceptions=True)
+        for consumer in self._consumers:
+            consumer.task = None
+
+    async def ready(self) -> bool:
+        return self._running
+
+    async def caught_up(self) -> bool:
+        return self._running and all(c.queue.empty() for c in self._consumers if c.subscription.replay)
+
+    async def drain(self) -> None:
+        """Wait until every consumer has handled everything published so far."""
+        await asyncio.gather(*(c.queue.join() for c in self._consumers))
+
+    async def _work(self, consumer: _Consumer) -> None:
+        queue = consumer.queue
+        while True:
+            item = await queue.get()
+            while True:  # what is already queued is taken without waiting
+                await self._handle(consumer, *item)
+                if queue.empty():
+                    break
+                item = queue.get_nowait()
+
+    async def _handle(self, consumer: _Consumer, topic: str, message: Event | bytes) -> None:
+        try:
+            await deliver(consumer.subscription, message, self.attempts, backoff=0.01)
+        except DeliveryFailed as error:
+            self.dead_letters.append(DeadLetter(consumer.subscription.group, topic, message, str(error)))
+            log.error("dead-lettered", extra={"group": consumer.subscription.group, "topic": topic,
+                                              "error": str(error)})
+        finally:
+            consumer.queue.task_done()

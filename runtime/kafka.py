@@ -1,0 +1,189 @@
+"""The bus on Apache Kafka through FastStream: idempotent producer with acks=all, offsets committed only
+after the handler succeeded, a dead-letter topic per consumer group for messages that keep failing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.message import StreamMessage
+
+from contracts import Event
+from runtime.bus import DeliveryFailed, Subscription, deliver
+
+log = logging.getLogger(__name__)
+
+
+def dead_letter_topic(group: str) -> str:
+    return f"dlq.{group}"
+
+
+async def _undecoded(message: StreamMessage[Any]) -> Any:
+    """The handler reads the records themselves; decoding every body as JSON first would be wasted work."""
+    return message.body
+
+
+@dataclass
+class _Replay:
+    """Where a replay subscription stands: the last offset it handled per partition, and where it must reach."""
+
+    topics: tuple[str, ...]
+    subscriber: Any = None
+    handled: dict[tuple[str, int], int] = field(default_factory=dict)
+    targets: dict[tuple[str, int], int] | None = None
+    done: bool = False
+
+    async def caught_up(self) -> bool:
+        if self.done:
+            return True
+        consumer = getattr(self.subscriber, "consumer", None)
+        if consumer is None:
+            return False
+        assigned = list(consumer.assignment())
+        if {tp.topic for tp in assigned} != set(self.topics):
+            return False  # not every topic's partitions are assigned yet
+        if self.targets is None:
+            first, end = await consumer.beginning_offsets(assigned), await consumer.end_offsets(assigned)
+            self.targets = {(tp.topic, tp.partition): end[tp] - 1 for tp in assigned if end[tp] > first[tp]}
+        self.done = all(self.handled.get(tp, -1) >= last for tp, last in self.targets.items())
+        return self.done
+
+
+class KafkaBus:
+    def __init__(self, bootstrap: str, *, client_id: str, topic_prefix: str = "", attempts: int = 3) -> None:
+        self.prefix = topic_prefix
+        self.attempts = attempts
+        self.broker = KafkaBroker(
+            bootstrap,
+            acks="all",
+            enable_idempotence=True,
+            client_id=client_id,
+            request_timeout_ms=10_000,
+            logger=logging.getLogger("faststream"),
+        )
+        self._connected = asyncio.Event()
+        self._connector: asyncio.Task[None] | None = None
+        self._replays: list[_Replay] = []
+
+    def topic(self, name: str) -> str:
+        return self.prefix + name
+
+    def subscribe(self, subscription: Subscription) -> None:
+        if subscription.replay:
+            self._subscribe_replay(subscription)
+            return
+
+        @self.broker.subscriber(
+            *(self.topic(t) for t in subscription.topics),
+            group_id=self.topic(subscription.group),
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,  # a failure to dead-letter re-reads the message
+        )
+        async def on_message(message: KafkaMessage) -> None:
+            try:
+                await deliver(subscription, message.body, self.attempts)
+            except DeliveryFailed as error:
+                await self._dead_letter(subscription.group, message.raw_message, message.body, str(error))
+
+    def _subscribe_replay(self, subscription: Subscription) -> None:
+        """Every partition from the beginning, without a group and committing nothing. In batches: replaying a
+        whole topic one message at a time costs more in the framework than in the handler."""
+        replay = _Replay(tuple(self.topic(t) for t in subscription.topics))
+        subscriber = self.broker.subscriber(
+            *replay.topics,
+            group_id=None,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.ACK_FIRST,
+            batch=True,
+            max_records=500,
+            batch_timeout_ms=20,  # how long an idle consumer sleeps between polls: the added latency at worst
+            decoder=_undecoded,
+        )
+        replay.subscriber = subscriber
+        self._replays.append(replay)
+
+        @subscriber
+        async def on_batch(message: KafkaMessage) -> None:
+            await self._replay_batch(subscription, replay, message.raw_message)
+
+    async def _replay_batch(self, subscription: Subscription, replay: _Replay, records: Any) -> None:
+        """Hand each record over in order. A replay commits nothing and its batches are taken as read, so a record
+        is never skipped: one that cannot be handled waits until it is set aside in the dead-letter topic."""
+        for record in records:
+            try:
+                await deliver(subscription, record.value, self.attempts)
+            except DeliveryFailed as error:
+                delay = 0.5
+                while True:
+                    try:
+                        await self._dead_letter(subscription.group, record, record.value, str(error))
+                        break
+                    except Exception as failure:  # Kafka refuses the write: try again, the replay waits
+                        log.warning("cannot dead-letter, retrying", extra={"error": repr(failure)})
+                        await asyncio.sleep(delay)
+                        delay = min(delay * 2, 5.0)
+            replay.handled[(record.topic, record.partition)] = record.offset
+
+    async def caught_up(self) -> bool:
+        for replay in self._replays:
+            if not await replay.caught_up():
+                return False
+        return True
+
+    async def _dead_letter(self, group: str, raw: Any, body: bytes, error: str) -> None:
+        headers = {
+            "error": error[:1000],
+            "original_topic": str(getattr(raw, "topic", "")),
+            "original_partition": str(getattr(raw, "partition", "")),
+            "original_offset": str(getattr(raw, "offset", "")),
+        }
+        key = getattr(raw, "key", None)
+        await self.broker.publish(body, self.topic(dead_letter_topic(group)), key=key, headers=headers)
+        log.error("dead-lettered", extra={"group": group, **headers})
+
+    async def publish(self, event: Event) -> None:
+        if not self._connected.is_set():
+            raise ConnectionError("Kafka is not connected")
+        await self.broker.publish(
+            event.to_json(),
+            self.topic(event.TOPIC),
+            key=event.key().encode(),
+            headers={"event_type": event.event_type, "correlation_id": event.correlation_id},
+        )
+
+    async def start(self) -> None:
+        """Connect in the background, retrying, so a process starts (and says it is not ready) without Kafka."""
+        self._connector = asyncio.create_task(self._connect())
+
+    async def _connect(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await self.broker.start()
+                self._connected.set()
+                log.info("connected to Kafka")
+                return
+            except Exception as error:  # broker unreachable: keep trying, readiness says 503 meanwhile
+                log.warning("Kafka unavailable, retrying", extra={"error": repr(error)})
+                with contextlib.suppress(Exception):
+                    await self.broker.stop()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def stop(self) -> None:
+        if self._connector is not None:
+            self._connector.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connector
+        await self.broker.stop()
+        self._connected.clear()
+
+    async def ready(self) -> bool:
+        if not self._connected.is_set():
+            return False
+        return bool(await self.broker.ping(timeout=2.0))

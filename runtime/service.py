@@ -1,0 +1,67 @@
+"""What a service is once built: its HTTP app, its subscriptions and its background work."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI
+
+from runtime.bus import Bus, Subscription
+from runtime.outbox import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Service:
+    name: str
+    api: FastAPI
+    subscriptions: Sequence[Subscription] = ()
+    relay: OutboxRelay | None = None
+    on_start: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    on_stop: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    prepared: asyncio.Event = field(default_factory=asyncio.Event)
+    _preparing: asyncio.Task[None] | None = None
+
+    def attach(self, bus: Bus) -> None:
+        for subscription in self.subscriptions:
+            bus.subscribe(subscription)
+
+    async def start(self) -> None:
+        """Run the start-up steps in the background, retried until the store answers, then relay events."""
+        self._preparing = asyncio.create_task(self._prepare())
+        if self.relay is not None:
+            await self.relay.start()
+
+    async def _prepare(self) -> None:
+        delay = 0.5
+        for step in self.on_start:
+            while True:
+                try:
+                    await step()
+                    break
+                except Exception as error:  # a dependency is down: try again, readiness says 503 meanwhile
+                    log.warning("start-up step failed, retrying", extra={"step": step.__name__,
+                                                                          "error": repr(error)})
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+        self.prepared.set()
+        if self.relay is not None:
+            self.relay.kick()
+
+    async def ready(self) -> bool:
+        return self.prepared.is_set()
+
+    async def stop(self) -> None:
+        if self._preparing is not None:
+            self._preparing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._preparing
+        if self.relay is not None:
+            await self.relay.stop()
+        for step in self.on_stop:
+            await step()

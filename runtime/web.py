@@ -1,0 +1,215 @@
+"""HTTP basics every process shares: one error shape, correlation ids, unexpected errors, health and readiness."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pymongo.errors import PyMongoError
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from runtime import heap
+from runtime.logs import correlation_id
+from runtime.versioned import Busy
+
+log = logging.getLogger(__name__)
+
+CORRELATION_HEADER = "X-Correlation-ID"
+Check = Callable[[], Awaitable[bool]]
+
+_STATUS_CODES = {
+    400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 410: "gone", 413: "payload_too_large", 414: "uri_too_long", 415: "unsupported_media_type",
+    422: "invalid_input", 423: "locked", 429: "rate_limited", 503: "service_unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error a caller can understand: answered as {"error": {"code", "message"}} with its status."""
+
+    def __init__(self, status: int, code: str, message: str, *, headers: Mapping[str, str] | None = None,
+                 **details: Any) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.headers = dict(headers or {})
+        self.details = details
+
+
+def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None,
+                   **details: Any) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **details}}, status, headers=headers)
+
+
+def _where(location: Sequence[int | str]) -> str:
+    """Where in the request a problem is, as a person reads it: `status of item 2` for a list body's second entry."""
+    names = ".".join(p for p in location if isinstance(p, str) and p not in ("body", "query", "path"))
+    items = [f"item {p + 1}" for p in reversed(location) if isinstance(p, int)]
+    return " of ".join(part for part in (names, *items) if part)
+
+
+def _validation_message(error: RequestValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        where = _where(item.get("loc", ()))
+        message = str(item.get("msg")).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "The request is not valid: " + "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def on_api_error(request: Request, error: ApiError) -> JSONResponse:
+        return error_response(error.status, error.code, error.message, error.headers, **error.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        return error_response(422, "invalid_input", _validation_message(error))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(error.status_code, "error")
+        message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
+        if error.status_code == 404 and message == "Not Found":
+            message = "Nothing was found at this address."
+        return error_response(error.status_code, code, message, getattr(error, "headers", None))
+
+    @app.exception_handler(Busy)
+    async def on_busy(request: Request, error: Busy) -> JSONResponse:
+        return error_response(409, "conflict", "Someone else is changing this right now. Please try again.")
+
+    @app.exception_handler(PyMongoError)
+    async def on_store_down(request: Request, error: PyMongoError) -> JSONResponse:
+        log.error("storage unavailable", extra={"error": repr(error)})
+        return error_response(503, "service_unavailable",
+                              "The data store is not reachable right now. Please try again shortly.",
+                              {"Retry-After": "5"})
+
+    @app.exception_handler(ClientDisconnect)
+    async def on_client_gone(request: Request, error: ClientDisconnect) -> JSONResponse:
+        # The caller closed the connection while sending its body: nobody reads this answer, and nothing failed here.
+        log.info("client disconnected before sending the whole request", extra={"path": request.url.path})
+        return error_response(400, "incomplete_request", "The request ended before all of it arrived.")
+
+
+class UnexpectedErrors:
+    """ASGI middleware: an error that no handler answers is logged once, with the request's correlation id, and
+    answered 503 in the one error shape. Starlette's handler for `Exception` runs outside every middleware, after
+    the correlation id is gone, and raises the error again for the server, which logs the same traceback twice."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            log.exception("unexpected error", extra={"method": scope["method"], "path": scope["path"]})
+            # Once an answer has begun nothing can replace it; the server closes the connection on the half-answer.
+            if not started:
+                await error_response(503, "service_unavailable",
+                                     "Something went wrong on our side. Please try again shortly.",
+                                     {"Retry-After": "5"})(scope, receive, send)
+
+
+_PLAIN_ID = re.compile(r"[!-~]+")
+
+
+class CorrelationIds:
+    """ASGI middleware: the request's correlation id (its header's, or a new one) is in scope for everything the
+    request does, and comes back on the response. Plain ASGI rather than `@app.middleware("http")`: that one runs
+    every request in a task group of its own and streams bodies through it, which costs an import of a 100 MB
+    body noticeably and leaves reference cycles behind for the collector."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get(CORRELATION_HEADER, "")[:128]
+        # Passed on in headers to the services and written in logs: anything but plain visible ASCII is replaced.
+        value = given if _PLAIN_ID.fullmatch(given) else str(uuid.uuid4())
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[CORRELATION_HEADER] = value
+            await send(message)
+
+        token = correlation_id.set(value)
+        try:
+            with heap.serving():
+                await self.app(scope, receive, send_with_id)
+        finally:
+            correlation_id.reset(token)
+
+
+def install_correlation(app: FastAPI) -> None:
+    app.add_middleware(UnexpectedErrors)  # inside CorrelationIds: its log line and answer carry the correlation id
+    app.add_middleware(CorrelationIds)
+
+
+def health_router(checks: Mapping[str, Check]) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="The process is alive.")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="The process can serve: its store and bus are reachable.")
+    async def readyz() -> JSONResponse:
+        results = {}
+        for name, check in checks.items():
+            try:
+                results[name] = await check()
+            except Exception:
+                results[name] = False
+        ready = all(results.values())
+        return JSONResponse({"status": "ready" if ready else "not_ready", "checks": results},
+                            200 if ready else 503)
+
+    return router
+
+
+def create_app(title: str, checks: Mapping[str, Check], **kwargs: Any) -> FastAPI:
+    # A slash redirect's Location is built from the request's Host header: never answer with one.
+    kwargs = {"redirect_slashes": False, "redoc_url": None, **kwargs}
+    app = FastAPI(title=title, **kwargs)
+    install_error_handlers(app)
+    install_correlation(app)
+    app.include_router(health_router(checks))
+    return app
+
+
+def run_around(app: FastAPI, start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]]) -> None:
+    """Start and stop the process's background work with the HTTP server."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await start()
+        try:
+            yield
+        finally:
+            await stop()
+
+    app.router.lifespan_context = lifespan

@@ -1,0 +1,118 @@
+"""The in-process bus: each group gets every event once, failures are retried, then set aside."""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts import Event
+from runtime.bus import InProcessBus, Subscription
+from tests.factories import user_upserted
+
+pytestmark = pytest.mark.unit
+
+
+async def test_each_consumer_group_receives_every_event() -> None:
+    bus, seen_a, seen_b = InProcessBus(), [], []
+
+    async def a(event: Event) -> None:
+        seen_a.append(event.event_id)
+
+    async def b(event: Event) -> None:
+        seen_b.append(event.event_id)
+
+    bus.subscribe(Subscription("a", ("identity.users",), a))
+    bus.subscribe(Subscription("b", ("identity.users",), b))
+    await bus.start()
+    event = user_upserted()
+    await bus.publish(event)
+    await bus.drain()
+    await bus.stop()
+
+    assert seen_a == seen_b == [event.event_id]
+
+
+async def test_a_group_subscribing_late_reads_the_topic_from_the_beginning() -> None:
+    bus, seen = InProcessBus(), []
+    await bus.start()
+    first = user_upserted(id="u1")
+    await bus.publish(first)
+
+    async def late(event: Event) -> None:
+        seen.append(event.key())
+
+    bus.subscribe(Subscription("late", ("identity.users",), late))
+    await bus.publish(user_upserted(id="u2"))
+    await bus.drain()
+    await bus.stop()
+
+    assert seen == ["u1", "u2"]
+
+
+async def test_a_topic_named_twice_in_a_subscription_is_read_once() -> None:
+    bus, seen = InProcessBus(), []
+    await bus.publish(user_upserted(id="u1"))  # in the log before the group subscribes
+
+    async def handler(event: Event) -> None:
+        seen.append(event.key())
+
+    bus.subscribe(Subscription("twice", ("identity.users", "identity.users"), handler))
+    await bus.start()
+    await bus.publish(user_upserted(id="u2"))
+    await bus.drain()
+    await bus.stop()
+
+    assert seen == ["u1", "u2"]
+
+
+async def test_a_handler_that_fails_once_is_retried() -> None:
+    bus, calls = InProcessBus(attempts=3), []
+
+    async def flaky(event: Event) -> None:
+        calls.append(event.event_id)
+        if len(calls) == 1:
+            raise RuntimeError("store blinked")
+
+    bus.subscribe(Subscription("g", ("identity.users",), flaky))
+    await bus.start()
+    await bus.publish(user_upserted())
+    await bus.drain()
+    await bus.stop()
+
+    assert len(calls) == 2
+    assert bus.dead_letters == []
+
+
+async def test_a_message_that_keeps_failing_is_dead_lettered_and_the_next_one_flows() -> None:
+    bus, handled = InProcessBus(attempts=2), []
+
+    async def picky(event: Event) -> None:
+        if event.key() == "poison":
+            raise ValueError("cannot index this")
+        handled.append(event.key())
+
+    bus.subscribe(Subscription("g", ("identity.users",), picky))
+    await bus.start()
+    await bus.publish(user_upserted(id="poison"))
+    await bus.publish(user_upserted(id="fine"))
+    await bus.drain()
+    await bus.stop()
+
+    assert handled == ["fine"]
+    assert [(d.group, d.topic) for d in bus.dead_letters] == [("g", "identity.users")]
+    assert "cannot index this" in bus.dead_letters[0].error
+
+
+async def test_an_undecodable_message_is_dead_lettered_without_calling_the_handler() -> None:
+    bus, handled = InProcessBus(), []
+
+    async def handler(event: Event) -> None:
+        handled.append(event)
+
+    bus.subscribe(Subscription("g", ("identity.users",), handler))
+    await bus.start()
+    await bus.publish_raw("identity.users", b"{not json")
+    await bus.drain()
+    await bus.stop()
+
+    assert handled == []
+    assert "undecodable" in bus.dead_letters[0].error
