@@ -7,6 +7,7 @@ import logging
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -43,6 +44,33 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
         self.headers = dict(headers or {})
         self.details = details
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """How a service answers one of its domain errors: a status, a code, and a message for a person (a sentence,
+    or a function of the error when the error knows what to say)."""
+
+    status: int
+    code: str
+    message: str | Callable[[Exception], str] = str
+
+    def answer(self, error: Exception) -> JSONResponse:
+        message = self.message if isinstance(self.message, str) else self.message(error)
+        return error_response(self.status, self.code, message)
+
+
+Refusals = Mapping[type[Exception], Refusal]
+"""A service's table of its domain errors and their answers, registered once in its app.py: routes raise, the
+table answers."""
+
+
+def install_refusals(app: FastAPI, refusals: Refusals) -> None:
+    for kind, refusal in refusals.items():
+        async def on_refused(request: Request, error: Exception, refusal: Refusal = refusal) -> JSONResponse:
+            return refusal.answer(error)
+
+        app.add_exception_handler(kind, on_refused)
 
 
 def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None,
@@ -191,11 +219,13 @@ def health_router(checks: Mapping[str, Check]) -> APIRouter:
     return router
 
 
-def create_app(title: str, checks: Mapping[str, Check], **kwargs: Any) -> FastAPI:
+def create_app(title: str, checks: Mapping[str, Check], refusals: Refusals | None = None, **kwargs: Any) -> FastAPI:
+    """A service's HTTP app: the one error shape (with the service's own `refusals`), correlation ids, probes."""
     # A slash redirect's Location is built from the request's Host header: never answer with one.
     kwargs = {"redirect_slashes": False, "redoc_url": None, **kwargs}
     app = FastAPI(title=title, **kwargs)
     install_error_handlers(app)
+    install_refusals(app, refusals or {})
     install_correlation(app)
     app.include_router(health_router(checks))
     return app
