@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from contracts.envelope import event_types
+from contracts.registry import event_types
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 Schema = dict[str, Any]

@@ -7,8 +7,10 @@ import uuid
 
 import pytest
 
-from contracts import decode, event_types
+from contracts import decode, event_types, registry
+from contracts.access import AccessRevoked
 from contracts.compat import breaking_changes, current_schemas, stored_schemas
+from contracts.envelope import schema_version_field
 from contracts.identity import User, UserUpserted
 
 pytestmark = pytest.mark.unit
@@ -58,6 +60,95 @@ def test_what_is_not_an_event_is_refused_as_such(body: bytes | None) -> None:
 def test_an_unknown_event_type_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown event type"):
         decode(b'{"event_type": "SomethingElse"}')
+
+
+def test_every_event_is_keyed_by_a_field_it_carries() -> None:
+    for name, cls in event_types().items():
+        assert cls.KEY_FIELD.split(".")[0] in cls.model_fields, name
+
+
+class _AccessRevokedV2(AccessRevoked):
+    """AccessRevoked as a version 2 that made the reason for a revocation required would read it."""
+
+    schema_version: int = schema_version_field(2)
+    reason: str
+
+
+class _AccessRevokedV3(_AccessRevokedV2):
+    """... and a version 3 that renamed `revoked_by` to `revoked_by_user_id`."""
+
+    schema_version: int = schema_version_field(3)
+    revoked_by_user_id: str
+
+
+def _with_reason(body: dict[str, object]) -> dict[str, object]:
+    return {**body, "reason": "not recorded before version 2"}
+
+
+def _renamed_revoked_by(body: dict[str, object]) -> dict[str, object]:
+    return {**body, "revoked_by_user_id": body["revoked_by"]}
+
+
+def _version_1_revocation() -> bytes:
+    return AccessRevoked(org_id="o-acme", revoked_by="u-cadmin").to_json()
+
+
+def test_a_version_1_body_is_upcast_to_the_version_2_the_code_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.EVENTS, "AccessRevoked", _AccessRevokedV2)
+    monkeypatch.setitem(registry.UPCASTERS, ("AccessRevoked", 1), _with_reason)
+    body = _version_1_revocation()
+
+    event = decode(body)
+
+    assert isinstance(event, _AccessRevokedV2)
+    assert (event.schema_version, event.reason, event.revoked_by) == (2, "not recorded before version 2", "u-cadmin")
+
+
+def test_a_body_is_upcast_one_version_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.EVENTS, "AccessRevoked", _AccessRevokedV3)
+    monkeypatch.setitem(registry.UPCASTERS, ("AccessRevoked", 1), _with_reason)
+    monkeypatch.setitem(registry.UPCASTERS, ("AccessRevoked", 2), _renamed_revoked_by)
+    body = _version_1_revocation()
+
+    event = decode(body)
+
+    assert isinstance(event, _AccessRevokedV3)
+    assert (event.schema_version, event.reason, event.revoked_by_user_id) == (
+        3, "not recorded before version 2", "u-cadmin")
+
+
+def test_a_body_at_the_current_version_is_not_upcast(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.EVENTS, "AccessRevoked", _AccessRevokedV2)
+    monkeypatch.setitem(registry.UPCASTERS, ("AccessRevoked", 1), _with_reason)
+    body = _AccessRevokedV2(org_id="o-acme", revoked_by="u-cadmin", reason="moved to another partner"
+                            ).model_dump(mode="json") | {"event_type": "AccessRevoked"}
+
+    event = decode(body)
+
+    assert isinstance(event, _AccessRevokedV2)
+    assert event.reason == "moved to another partner"
+
+
+def test_a_body_of_a_newer_schema_version_than_the_code_reads_is_refused() -> None:
+    body = AccessRevoked(org_id="o-acme", revoked_by="u-cadmin").model_dump(mode="json") | {"schema_version": 2}
+
+    with pytest.raises(ValueError, match="AccessRevoked: schema_version 2 is newer than 1"):  # dead-lettered
+        decode(body)
+
+
+def test_an_older_body_without_an_upcaster_is_refused_rather_than_misread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.EVENTS, "AccessRevoked", _AccessRevokedV2)
+    body = _version_1_revocation()
+
+    with pytest.raises(registry.UnknownSchemaVersion, match="no upcaster from schema_version 1 to 2"):
+        decode(body)
+
+
+def test_every_older_schema_version_of_an_event_has_an_upcaster() -> None:
+    missing = [(name, version) for name, cls in event_types().items()
+               for version in range(1, cls.current_schema_version()) if (name, version) not in registry.UPCASTERS]
+
+    assert missing == []
 
 
 def test_stored_schemas_match_the_code() -> None:
