@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from bench.import_throughput import dataset
-from services.identity import handlers
+from services.identity import importing
 from services.identity.parsing import LineParser
 from services.identity.store import IdentityStore
 
@@ -29,7 +29,7 @@ async def run(path: Path, workers: int) -> None:
     parser = LineParser(workers)
     try:
         started = time.perf_counter()
-        report = await handlers.import_records(chunks(path), IdentityStore.memory(), parser=parser)
+        report = await importing.import_records(chunks(path), IdentityStore.memory(), parser=parser)
         seconds = time.perf_counter() - started
     finally:
         parser.close()

@@ -125,11 +125,11 @@ async def chunks(path: Path, size: int = 65536) -> AsyncIterator[bytes]:
 
 
 async def identity_level(path: Path, order: list[tuple[str, str, str]], warmup: int) -> None:
-    from services.identity import handlers, views
+    from services.identity import importing, views
     from services.identity.store import IdentityStore
 
     store = IdentityStore.memory()
-    report_ = await handlers.import_records(chunks(path), store)
+    report_ = await importing.import_records(chunks(path), store)
     print(f"identity: {report_.accepted:,} records loaded")
     view = {"users": views.user, "customers": views.customer}
 

@@ -15,6 +15,7 @@ from contracts import Event
 from contracts.identity import DeviceUpserted, OrderPlaced, OrgUpserted, UserUpserted
 from services.identity import domain
 from services.identity.generator import Scale, records
+from services.identity.records import DeletionRecord, parse_record
 
 DATA = Path(__file__).resolve().parent.parent / ".data"
 Work = tuple[bytes, str, str]  # the record's JSON, the country of its customer, the partner managing it
@@ -66,8 +67,8 @@ def _chunks(source: Iterator[dict[str, Any]], size: int = 2000) -> Iterator[list
 def _events_of(chunk: list[Work]) -> list[bytes]:
     lines = []
     for line, country, partner in chunk:
-        record = domain.parse_record(line)
-        assert not isinstance(record, domain.DeletionRecord)
+        record = parse_record(line)
+        assert not isinstance(record, DeletionRecord)
         entity = domain.entity_from(record, 1, country)
         lines.append(_event(entity, partner).to_json() + b"\n")
     return lines

@@ -1,224 +1,65 @@
-"""Import records and the rules that turn them into entities: validated and normalised, pure, no I/O."""
+"""Identity's rules, pure and without I/O: the entities import records describe, who may hold which role, and the
+Help Desk levels a partner admin gives its own people."""
 
 from __future__ import annotations
 
-import functools
-import re
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
-import email_validator
 import phonenumbers
-from email_validator.rfc_constants import DOT_ATOM_TEXT
-from pydantic import (
-    AfterValidator,
-    AliasChoices,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    TypeAdapter,
-    ValidationError,
+
+from contracts.identity import Device, Order, Org, Partner, PhoneNumber, User
+from services.identity.records import (
+    DeviceRecord,
+    InvalidRecord,
+    OrderRecord,
+    OrgRecord,
+    PartnerRecord,
+    Upsert,
+    UserRecord,
 )
 
-from contracts.identity import Device, Domain, License, Order, Org, Partner, PhoneNumber, Subscription, User
-from runtime.addresses import normalized as _validated
-
-PARTNER_ROLES = frozenset({"helpdesk", "helpdesk_advanced", "partner_admin"})
+Level = Literal["basic", "advanced"]
+HELPDESK_ROLES: dict[Level, str] = {"basic": "helpdesk", "advanced": "helpdesk_advanced"}
+"""The Help Desk role at each level a partner admin gives."""
+PARTNER_ROLES = frozenset({*HELPDESK_ROLES.values(), "partner_admin"})
 # Who may hold which role: a partner's own staff (the org whose id is the partner's) hold the partner roles, and the
 # platform's operators are staff of the platform's own partner; a customer org's people administer that customer.
 STAFF_ROLES = PARTNER_ROLES | {"operator"}
 CUSTOMER_ROLES = frozenset({"customer_admin"})
 ROLES = STAFF_ROLES | CUSTOMER_ROLES
-KINDS = ("partner", "org", "user", "device", "order")
 
 
-class InvalidRecord(ValueError):
-    """An import line we cannot accept; the message tells the operator what to fix."""
+class PartnerChanged(Exception):
+    """The customer is no longer managed by the partner someone acting for it saw when they signed in."""
 
 
-def _email(value: str) -> str:
-    """The address as email-validator normalises it; a domain's verdict is kept, as many users share one."""
-    local, at, domain = value.rpartition("@")
-    try:
-        if not at or len(value) > 254:
-            return _validated(value)
-        normalized_domain = _validated_domain(domain)
-        normalized_local = _validated_local(local)
-    except email_validator.EmailNotValidError as error:
-        raise ValueError(f"{value!r} is not an e-mail address: {error}") from error
-    return f"{normalized_local}@{normalized_domain}"
+class NotFound(LookupError):
+    """Nothing an agent may see has this id: unknown, deleted, or another partner's, all alike."""
 
 
-_PROBE_DOMAIN = "a.io"
+class CustomerNotFound(NotFound):
+    """No such customer: unknown, deleted, or not managed by the agent's partner."""
 
 
-def _validated_local(local: str) -> str:
-    """A plain ASCII local part (RFC 5322 dot-atom, the library's own pattern) is valid and already normal, as
-    email-validator would say; anything else goes through the library whole."""
-    if _DOT_ATOM.fullmatch(local):
-        return local
-    return _validated(f"{local}@{_PROBE_DOMAIN}").rpartition("@")[0]
+class UserNotFound(NotFound):
+    """No user of a customer the agent's partner manages has this id."""
 
 
-_DOT_ATOM = DOT_ATOM_TEXT
+class DeviceNotFound(NotFound):
+    """No device of a customer the agent's partner manages has this id."""
 
 
-@functools.lru_cache(maxsize=100_000)
-def _validated_domain(domain: str) -> str:
-    return _validated(f"probe@{domain}").rpartition("@")[2]
+class OrderNotFound(NotFound):
+    """No order of a customer the agent's partner manages has this number."""
 
 
-def canonical_mac(value: str) -> str:
-    """Twelve lower-case hex digits, whatever the separators (00:1A:2B…, 00-1a-2b…, 001a.2b3c…, 001A2B…)."""
-    bare = re.sub(r"[:\-.\s]", "", value).lower()
-    if not re.fullmatch(r"[0-9a-f]{12}", bare):
-        raise ValueError(f"{value!r} is not a MAC address")
-    return bare
+class LoginNotFound(NotFound):
+    """No live user signs in with this e-mail address."""
 
 
-_SIP = re.compile(r"^(?:sips?:)?(?P<user>[^@\s:;]+)@(?P<host>[A-Za-z0-9.-]+\.[A-Za-z]{2,}|\[[0-9a-fA-F:.]+\]|"
-                  r"\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?(?:;[^\s]*)?$", re.IGNORECASE)
-
-
-def canonical_sip(value: str) -> str:
-    """user@host, lower case, without scheme, port or parameters: sip:Jane@Acme.example;transport=tls → jane@…"""
-    match = _SIP.match(value.strip())
-    if match is None:
-        raise ValueError(f"{value!r} is not a SIP address (expected sip:user@host)")
-    return f"{match['user']}@{match['host']}".lower()
-
-
-MAX_COUNT = 10_000_000
-
-
-def _count(value: object) -> object:
-    """A licence or seat count: a JSON integer (not true, 2.0 or "5", which pydantic would otherwise take for one),
-    small enough for any store (a 64-bit integer) and any customer."""
-    if type(value) is not int:
-        raise ValueError(f"must be a whole number between 0 and {MAX_COUNT:,}")
-    if not 0 <= value <= MAX_COUNT:
-        raise ValueError(f"must be between 0 and {MAX_COUNT:,}")
-    return value
-
-
-NonEmpty = Annotated[str, Field(min_length=1, max_length=256)]
-Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
-Mac = Annotated[str, AfterValidator(canonical_mac)]
-Sip = Annotated[str, AfterValidator(canonical_sip)]
-# The bounds stand in the schema too; the validator states them in words an operator reads in the report.
-Count = Annotated[int, Field(ge=0, le=MAX_COUNT), BeforeValidator(_count)]
-
-
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    deleted: Literal[False] = False
-
-
-class PartnerRecord(_Record):
-    type: Literal["partner"]
-    id: NonEmpty
-    name: NonEmpty
-
-
-class LicenseRecord(License):
-    """A licence as an import line gives it: the event's shape, with counts a store can hold."""
-
-    total: Count
-    consumed: Count
-
-
-class SubscriptionRecord(Subscription):
-    """A subscription as an import line gives it: the event's shape, with a quantity a store can hold."""
-
-    quantity: Count
-
-
-class OrgRecord(_Record):
-    type: Literal["org"]
-    id: NonEmpty
-    name: NonEmpty
-    partner_id: NonEmpty
-    country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] = "US"
-    created_at: datetime | None = None
-    domains: list[Domain] = []
-    sites: list[NonEmpty] = []
-    subscriptions: list[SubscriptionRecord] = []
-    licenses: list[LicenseRecord] = []
-
-
-class UserRecord(_Record):
-    type: Literal["user"]
-    id: NonEmpty
-    org_id: NonEmpty
-    email: Email
-    first_name: NonEmpty
-    last_name: NonEmpty
-    display_name: str = ""
-    phone_numbers: list[NonEmpty] = []
-    status: Literal["active", "pending", "inactive"] = "active"
-    roles: list[NonEmpty] = []
-    licenses: list[NonEmpty] = []
-    features: dict[str, bool] = {}
-
-
-class DeviceRecord(_Record):
-    type: Literal["device"]
-    id: NonEmpty
-    org_id: NonEmpty
-    product: NonEmpty
-    serial: NonEmpty
-    mac: Mac
-    sip_address: Sip | None = None
-    owner_user_id: str | None = None
-    owner_place: str | None = None
-    status: str = "online"
-
-
-class OrderRecord(_Record):
-    type: Literal["order"]
-    number: NonEmpty
-    org_id: NonEmpty
-    placed_at: datetime
-    status: NonEmpty
-    subscription_id: str | None = None
-
-
-class DeletionRecord(_Record):
-    """`{"type": "user", "id": "…", "deleted": true}`: the entity is gone (orders go by `number`)."""
-
-    type: Literal["partner", "org", "user", "device", "order"]
-    id: NonEmpty = Field(validation_alias=AliasChoices("id", "number"))
-    deleted: Literal[True]  # type: ignore[assignment]
-
-
-Upsert = PartnerRecord | OrgRecord | UserRecord | DeviceRecord | OrderRecord
-Record = Upsert | DeletionRecord
-_upserts: TypeAdapter[Upsert] = TypeAdapter(Annotated[Upsert, Field(discriminator="type")])
-_DELETED = re.compile(rb'"deleted"\s*:\s*(?!false\b)')
-
-
-def parse_record(line: bytes) -> Record:
-    try:
-        if _DELETED.search(line):
-            return DeletionRecord.model_validate_json(line)
-        return _upserts.validate_json(line)
-    except ValidationError as error:
-        raise InvalidRecord(_explain(error)) from error
-
-
-def _explain(error: ValidationError) -> str:
-    first = error.errors()[0]
-    kind = first["type"]
-    if kind == "json_invalid":
-        return "not valid JSON"
-    if kind in ("union_tag_invalid", "union_tag_not_found", "model_attributes_type", "model_type", "dict_type"):
-        return "each line must be a JSON object whose 'type' is one of partner, org, user, device, order"
-    location = [str(part) for part in first["loc"]]
-    field = ".".join(location[1:] if location and location[0] in KINDS else location)
-    message = str(first["msg"]).removeprefix("Value error, ")
-    return f"{field}: {message}" if field else message
+class NotTheirs(NotFound):
+    """No such user among the partner's own people (unknown, deleted, or someone else's)."""
 
 
 Entity = Partner | Org | User | Device | Order
@@ -316,3 +157,38 @@ def held_roles(user: User | None, org: Org | None) -> frozenset[str]:
     if user is None or user.deleted or org is None:
         return frozenset()
     return frozenset(user.roles) & roles_in(org)
+
+
+def tombstone(entity: Entity) -> Entity:
+    """What stays of a deleted entity, at its next version: consumers learn it is gone."""
+    return entity.model_copy(update={"deleted": True, "version": entity.version + 1})
+
+
+def unchanged(current: Entity, imported: Entity) -> bool:
+    """Whether an imported entity says nothing new about the stored one, whatever their versions."""
+    return current.model_copy(update={"version": imported.version}) == imported
+
+
+def helpdesk_level(user: User) -> Level | None:
+    """The level at which the user holds the Help Desk role, if they do."""
+    if HELPDESK_ROLES["advanced"] in user.roles:
+        return "advanced"
+    return "basic" if HELPDESK_ROLES["basic"] in user.roles else None
+
+
+def at_helpdesk_level(user: User, level: Level | None) -> User | None:
+    """The user holding the Help Desk role at `level` (None: not at all), at their next version; None when that is
+    already so. Their other roles stay as they are."""
+    kept = tuple(r for r in user.roles if r not in HELPDESK_ROLES.values())
+    roles = kept + ((HELPDESK_ROLES[level],) if level else ())
+    if set(roles) == set(user.roles):
+        return None
+    return user.model_copy(update={"roles": roles, "version": user.version + 1})
+
+
+def is_own_person(partner_id: str, user: Mapping[str, Any] | None, org: Mapping[str, Any] | None) -> bool:
+    """Whether `user` is one of the partner's own people: live, in the partner's own live staff org (the org whose
+    id is the partner's id). Read from the stored documents as they are, not validated, so that another partner's
+    user is refused in the time an unknown id is."""
+    return (user is not None and org is not None and not user.get("deleted") and not org.get("deleted")
+            and user.get("org_id") == partner_id and org.get("partner_id") == partner_id)

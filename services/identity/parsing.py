@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 
-from services.identity import domain
-from services.identity.store import Doc, document_of
+from runtime.documents import Doc
+from services.identity import domain, records
+from services.identity.store import document_of
 
 MAX_LINE_BYTES = 1 << 20
 BATCH_LINES = 2000
@@ -32,7 +33,7 @@ class Parsed:
     number: int
     line: bytes
     entity: domain.Entity | None = None
-    record: domain.Record | None = None
+    record: records.Record | None = None
     error: str | None = None
     country: str | None = None  # the country a user's national phone numbers were read in
     document: Doc | None = None  # the entity as stored at its first version
@@ -51,18 +52,18 @@ def parse_line(number: int, line: bytes) -> Parsed:
     if len(line) > MAX_LINE_BYTES:
         return Parsed(number, line, error="line is longer than 1 MiB")
     try:
-        record = domain.parse_record(line)
-        if isinstance(record, domain.DeletionRecord):
+        record = records.parse_record(line)
+        if isinstance(record, records.DeletionRecord):
             return Parsed(number, line, record=record)
-        if isinstance(record, domain.OrgRecord):
+        if isinstance(record, records.OrgRecord):
             _countries[record.id] = record.country.upper()
-        if not isinstance(record, domain.UserRecord):
+        if not isinstance(record, records.UserRecord):
             return _read(number, line, domain.entity_from(record, 1, None))
         if record.org_id in _countries:
             country = _countries[record.org_id]
             return _read(number, line, domain.entity_from(record, 1, country), country)
         return Parsed(number, line, record=record)
-    except domain.InvalidRecord as error:
+    except records.InvalidRecord as error:
         return Parsed(number, line, error=str(error))
 
 

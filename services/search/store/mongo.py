@@ -9,17 +9,16 @@ import asyncio
 import dataclasses
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from runtime.documents import Doc
 from services.search.domain import KINDS, Entry, is_word, latest
 from services.search.query import Clause
 
-Doc = dict[str, Any]
 _ATTEMPTS = 5
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.identity import domain
+from services.identity import records
 
 pytestmark = pytest.mark.unit
 
@@ -24,7 +24,7 @@ def _library(address: str) -> str | None:
 
 def _ours(address: str) -> str | None:
     try:
-        return domain._email(address)
+        return records._email(address)
     except ValueError:
         return None
 

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from helpdesk.cli import cli
-from services.identity import demo, handlers
+from services.identity import demo, importing
 from services.identity.generator import Scale, records
 from services.identity.store import IdentityStore
 
@@ -61,9 +61,9 @@ def _notation(mac: str) -> str:
 async def test_every_generated_record_is_accepted_by_the_import(over_the_demo: bool) -> None:
     store = IdentityStore.memory()
     if over_the_demo:  # as `helpdesk seed --url` sends it to the embedded product
-        await handlers.import_records(stream(demo.RECORDS), store)
+        await importing.import_records(stream(demo.RECORDS), store)
 
-    report = await handlers.import_records(stream(list(records(2000, seed=11))), store)
+    report = await importing.import_records(stream(list(records(2000, seed=11))), store)
 
     assert report.rejected == []
     assert report.accepted == Scale(2000).records

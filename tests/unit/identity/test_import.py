@@ -11,7 +11,7 @@ import pytest
 from contracts.identity import Device, Order, Org, User
 from runtime.bus import InProcessBus
 from runtime.outbox import OutboxRelay
-from services.identity import handlers
+from services.identity import handlers, importing, parsing
 from services.identity.store import IdentityStore
 
 pytestmark = pytest.mark.unit
@@ -44,7 +44,7 @@ async def published(store: IdentityStore) -> list[str]:
 async def test_good_lines_are_accepted_even_around_bad_ones() -> None:
     store = IdentityStore.memory()
 
-    report = await handlers.import_records(chunks(*BASE, b"{oops", {"type": "robot", "id": "r"}, JANE), store)
+    report = await importing.import_records(chunks(*BASE, b"{oops", {"type": "robot", "id": "r"}, JANE), store)
 
     assert report.accepted == 3
     assert report.rejected == [
@@ -93,7 +93,7 @@ DESK = {"type": "device", "id": "d1", "org_id": "o1", "product": "Desk Pro", "se
 async def test_a_bad_record_is_rejected_with_its_reason(record: object, error: str) -> None:
     store = IdentityStore.memory()
 
-    report = await handlers.import_records(chunks(*BASE, record), store)
+    report = await importing.import_records(chunks(*BASE, record), store)
 
     assert report.accepted == 2
     assert len(report.rejected) == 1
@@ -132,7 +132,7 @@ async def test_a_licence_or_subscription_count_out_of_bounds_is_rejected_with_th
 ) -> None:
     store = IdentityStore.memory()
 
-    report = await handlers.import_records(chunks(*BASE, org_with({where: value}), JANE), store)
+    report = await importing.import_records(chunks(*BASE, org_with({where: value}), JANE), store)
 
     assert report.accepted == 3
     assert report.rejected == [{"line": 3, "error": f"{where}: {error}"}]
@@ -145,7 +145,7 @@ async def test_licence_and_subscription_counts_at_their_bounds_are_kept() -> Non
     empty = org_with(dict.fromkeys(counts, 0), "o2")
     full = org_with(dict.fromkeys(counts, 10_000_000), "o3")
 
-    report = await handlers.import_records(chunks(*BASE, empty, full), store)
+    report = await importing.import_records(chunks(*BASE, empty, full), store)
 
     assert (report.accepted, report.rejected) == (4, [])
     kept = await store.get(Org, "o3")
@@ -160,7 +160,7 @@ async def test_phone_numbers_are_read_in_the_org_country_and_kept_as_typed() -> 
     numbers = ["02 1234 5678", "+39 02 1234 5678", "0039.02.1234.5678", "+1 (415) 555-0100"]
     user = {**JANE, "org_id": "o-it", "phone_numbers": numbers}
 
-    report = await handlers.import_records(chunks(*BASE, italian_org, user), store)
+    report = await importing.import_records(chunks(*BASE, italian_org, user), store)
 
     assert report.rejected == []
     saved = await store.get(User, "u1")
@@ -177,7 +177,7 @@ async def test_phone_numbers_are_read_in_the_org_country_and_kept_as_typed() -> 
 async def test_a_mac_address_in_any_notation_is_stored_in_one_form(mac: str) -> None:
     store = IdentityStore.memory()
 
-    await handlers.import_records(chunks(*BASE, {**DESK, "mac": mac}), store)
+    await importing.import_records(chunks(*BASE, {**DESK, "mac": mac}), store)
 
     device = await store.get(Device, "d1")
     assert device is not None
@@ -192,7 +192,7 @@ async def test_a_mac_address_in_any_notation_is_stored_in_one_form(mac: str) -> 
 async def test_a_sip_address_is_stored_without_scheme_port_or_parameters(given: str, stored: str) -> None:
     store = IdentityStore.memory()
 
-    await handlers.import_records(chunks(*BASE, {**DESK, "sip_address": given}), store)
+    await importing.import_records(chunks(*BASE, {**DESK, "sip_address": given}), store)
 
     device = await store.get(Device, "d1")
     assert device is not None
@@ -202,17 +202,17 @@ async def test_a_sip_address_is_stored_without_scheme_port_or_parameters(given: 
 async def test_an_email_keeps_its_local_part_and_gets_a_lower_case_domain() -> None:
     store = IdentityStore.memory()
 
-    await handlers.import_records(chunks(*BASE, {**JANE, "email": "Jane.Doe@ACME.Example"}), store)
+    await importing.import_records(chunks(*BASE, {**JANE, "email": "Jane.Doe@ACME.Example"}), store)
 
     assert (await store.get(User, "u1")).email == "Jane.Doe@acme.example"  # type: ignore[union-attr]
 
 
 async def test_importing_the_same_record_twice_changes_nothing_the_second_time() -> None:
     store = IdentityStore.memory()
-    await handlers.import_records(chunks(*BASE, JANE), store)
+    await importing.import_records(chunks(*BASE, JANE), store)
     first = await published(store)
 
-    again = await handlers.import_records(chunks(*BASE, JANE), store)
+    again = await importing.import_records(chunks(*BASE, JANE), store)
 
     assert again.accepted == 3
     assert first == ["PartnerUpserted", "OrgUpserted", "UserUpserted"]
@@ -222,10 +222,10 @@ async def test_importing_the_same_record_twice_changes_nothing_the_second_time()
 
 async def test_a_change_raises_the_version_and_emits_one_event() -> None:
     store = IdentityStore.memory()
-    await handlers.import_records(chunks(*BASE, JANE), store)
+    await importing.import_records(chunks(*BASE, JANE), store)
     await published(store)
 
-    await handlers.import_records(chunks({**JANE, "last_name": "Smith"}), store)
+    await importing.import_records(chunks({**JANE, "last_name": "Smith"}), store)
 
     assert await published(store) == ["UserUpserted"]
     user = await store.get(User, "u1")
@@ -235,17 +235,17 @@ async def test_a_change_raises_the_version_and_emits_one_event() -> None:
 
 async def test_a_partner_role_change_is_announced() -> None:
     store = IdentityStore.memory()
-    await handlers.import_records(chunks(*BASE, STAFF, {**AGENT, "roles": ["helpdesk"]}), store)
+    await importing.import_records(chunks(*BASE, STAFF, {**AGENT, "roles": ["helpdesk"]}), store)
     assert (await published(store))[-2:] == ["UserUpserted", "RoleAssigned"]
 
-    await handlers.import_records(chunks({**AGENT, "roles": []}), store)
+    await importing.import_records(chunks({**AGENT, "roles": []}), store)
 
     assert await published(store) == ["UserUpserted", "RoleRevoked"]
 
 
 async def test_a_user_is_found_by_email_in_any_case_with_their_partner() -> None:
     store = IdentityStore.memory()
-    await handlers.import_records(chunks(*BASE, JANE), store)
+    await importing.import_records(chunks(*BASE, JANE), store)
 
     found = await handlers.user_by_email("  jane@ACME.example ", store)
 
@@ -256,9 +256,9 @@ async def test_a_user_is_found_by_email_in_any_case_with_their_partner() -> None
 
 async def test_a_line_over_the_size_limit_is_rejected_and_the_next_line_still_read() -> None:
     store = IdentityStore.memory()
-    huge = b'{"type": "partner", "id": "p9", "name": "' + b"x" * (handlers.MAX_LINE_BYTES + 10) + b'"}'
+    huge = b'{"type": "partner", "id": "p9", "name": "' + b"x" * (parsing.MAX_LINE_BYTES + 10) + b'"}'
 
-    report = await handlers.import_records(chunks(*BASE, huge, JANE, size=64 * 1024), store)
+    report = await importing.import_records(chunks(*BASE, huge, JANE, size=64 * 1024), store)
 
     assert report.accepted == 3
     assert report.rejected == [{"line": 3, "error": "line is longer than 1 MiB"}]
@@ -266,11 +266,11 @@ async def test_a_line_over_the_size_limit_is_rejected_and_the_next_line_still_re
 
 async def test_deleting_a_user_leaves_a_tombstone_and_revokes_their_partner_roles() -> None:
     store = IdentityStore.memory()
-    await handlers.import_records(chunks(*BASE, STAFF, {**AGENT, "roles": ["helpdesk"]}), store)
+    await importing.import_records(chunks(*BASE, STAFF, {**AGENT, "roles": ["helpdesk"]}), store)
     await published(store)
 
-    report = await handlers.import_records(chunks({"type": "user", "id": "u-agent", "deleted": True}), store)
-    again = await handlers.import_records(chunks({"type": "user", "id": "u-agent", "deleted": True}), store)
+    report = await importing.import_records(chunks({"type": "user", "id": "u-agent", "deleted": True}), store)
+    again = await importing.import_records(chunks({"type": "user", "id": "u-agent", "deleted": True}), store)
 
     assert (report.accepted, again.accepted) == (1, 1)
     assert await published(store) == ["UserUpserted", "RoleRevoked"]
@@ -282,9 +282,9 @@ async def test_deleting_a_user_leaves_a_tombstone_and_revokes_their_partner_role
 
 async def test_a_deleted_user_can_be_imported_again() -> None:
     store = IdentityStore.memory()
-    await handlers.import_records(chunks(*BASE, JANE, {"type": "user", "id": "u1", "deleted": True}), store)
+    await importing.import_records(chunks(*BASE, JANE, {"type": "user", "id": "u1", "deleted": True}), store)
 
-    await handlers.import_records(chunks(JANE), store)
+    await importing.import_records(chunks(JANE), store)
 
     user = await store.get(User, "u1")
     assert user is not None
@@ -297,10 +297,10 @@ async def test_an_address_belongs_to_one_user_until_that_user_is_gone() -> None:
                      {"type": "org", "id": "o2", "name": "Globex", "partner_id": "p2"}]
     namesake = {**JANE, "id": "u2", "org_id": "o2", "email": "jane@acme.EXAMPLE"}
 
-    taken = await handlers.import_records(chunks(*BASE, JANE, *other_partner, namesake), store)
-    renamed = await handlers.import_records(chunks({**JANE, "last_name": "Smith"}), store)
-    await handlers.import_records(chunks({"type": "user", "id": "u1", "deleted": True}), store)
-    freed = await handlers.import_records(chunks(namesake), store)
+    taken = await importing.import_records(chunks(*BASE, JANE, *other_partner, namesake), store)
+    renamed = await importing.import_records(chunks({**JANE, "last_name": "Smith"}), store)
+    await importing.import_records(chunks({"type": "user", "id": "u1", "deleted": True}), store)
+    freed = await importing.import_records(chunks(namesake), store)
 
     assert taken.rejected == [{"line": 6, "error": "email: 'jane@acme.example' already belongs to another user "
                                                    "('u1')"}]
@@ -314,9 +314,9 @@ async def test_an_address_belongs_to_one_user_until_that_user_is_gone() -> None:
 async def test_an_order_is_deleted_by_its_number() -> None:
     store = IdentityStore.memory()
     order = {"type": "order", "number": "WO-1", "org_id": "o1", "status": "ok", "placed_at": "2024-01-01T00:00:00Z"}
-    await handlers.import_records(chunks(*BASE, order), store)
+    await importing.import_records(chunks(*BASE, order), store)
 
-    await handlers.import_records(chunks({"type": "order", "number": "WO-1", "deleted": True}), store)
+    await importing.import_records(chunks({"type": "order", "number": "WO-1", "deleted": True}), store)
 
     assert (await store.get(Order, "WO-1")).deleted is True  # type: ignore[union-attr]
 
@@ -324,7 +324,7 @@ async def test_an_order_is_deleted_by_its_number() -> None:
 async def test_a_customer_that_still_has_users_cannot_be_deleted() -> None:
     store = IdentityStore.memory()
 
-    report = await handlers.import_records(chunks(*BASE, JANE, {"type": "org", "id": "o1", "deleted": True}), store)
+    report = await importing.import_records(chunks(*BASE, JANE, {"type": "org", "id": "o1", "deleted": True}), store)
 
     assert report.rejected == [{"line": 4, "error": "'o1' still has users, devices or orders; delete those first"}]
 
@@ -332,10 +332,10 @@ async def test_a_customer_that_still_has_users_cannot_be_deleted() -> None:
 async def test_a_customer_moving_to_another_partner_announces_its_users_again_under_the_new_one() -> None:
     store = IdentityStore.memory()
     other = {"type": "partner", "id": "p2", "name": "Contoso"}
-    await handlers.import_records(chunks(*BASE, other, JANE), store)
+    await importing.import_records(chunks(*BASE, other, JANE), store)
     await published(store)
 
-    await handlers.import_records(chunks({**BASE[1], "partner_id": "p2"}), store)
+    await importing.import_records(chunks({**BASE[1], "partner_id": "p2"}), store)
 
     bus = InProcessBus()
     await OutboxRelay(list(store.collections.values()), bus).run_once()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from contracts.identity import Device, Order, Org, Partner, User
-from services.identity import generator, handlers, parsing
+from services.identity import generator, importing, parsing
 from services.identity.store import IdentityStore
 
 pytestmark = pytest.mark.unit
@@ -41,8 +41,8 @@ async def test_a_big_import_through_a_worker_gives_what_parsing_in_place_gives(w
     many = [user(n) for n in range(parsing.BATCH_LINES * 2 + 10)] + [{"type": "user", "id": "bad"}]
     in_place, through_worker = IdentityStore.memory(), IdentityStore.memory()
 
-    expected = await handlers.import_records(stream(*BASE, *many), in_place)
-    report = await handlers.import_records(stream(*BASE, *many), through_worker, parser=worker)
+    expected = await importing.import_records(stream(*BASE, *many), in_place)
+    report = await importing.import_records(stream(*BASE, *many), through_worker, parser=worker)
 
     assert (report.accepted, report.rejected) == (expected.accepted, expected.rejected)
     assert report.rejected == [{"line": len(many) + 2, "error": "org_id: Field required"}]
@@ -62,8 +62,8 @@ async def test_a_count_out_of_bounds_is_rejected_through_a_worker_as_in_place(wo
     lines = [*BASE, *out_of_bounds, *[user(n) for n in range(parsing.BATCH_LINES)]]  # the first batch goes out
     in_place, through_worker = IdentityStore.memory(), IdentityStore.memory()
 
-    expected = await handlers.import_records(stream(*lines), in_place)
-    report = await handlers.import_records(stream(*lines), through_worker, parser=worker)
+    expected = await importing.import_records(stream(*lines), in_place)
+    report = await importing.import_records(stream(*lines), through_worker, parser=worker)
 
     assert (report.accepted, report.rejected) == (expected.accepted, expected.rejected)
     assert report.rejected == [
@@ -93,11 +93,11 @@ async def test_a_user_read_in_a_stale_country_is_read_again_in_the_customers_cou
     worker: parsing.LineParser,
 ) -> None:
     store = IdentityStore.memory()
-    await handlers.import_records(stream(*BASE, *[user(n) for n in range(parsing.BATCH_LINES)]), store,
+    await importing.import_records(stream(*BASE, *[user(n) for n in range(parsing.BATCH_LINES)]), store,
                                   parser=worker)
-    await handlers.import_records(stream({**BASE[1], "country": "FR"}), store)  # not seen by the worker
+    await importing.import_records(stream({**BASE[1], "country": "FR"}), store)  # not seen by the worker
 
-    await handlers.import_records(stream(*[user(n) for n in range(parsing.BATCH_LINES + 1)]), store, parser=worker)
+    await importing.import_records(stream(*[user(n) for n in range(parsing.BATCH_LINES + 1)]), store, parser=worker)
 
     moved = await store.get(User, "u7")
     assert moved is not None
@@ -112,7 +112,7 @@ async def test_lines_are_read_as_they_arrive_never_the_whole_body_at_once() -> N
             sent.append(n)
             yield json.dumps(user(n)).encode() + b"\n"
 
-    async for number, _ in handlers.ndjson_lines(slowly()):
+    async for number, _ in importing.ndjson_lines(slowly()):
         assert len(sent) == number  # the line came out before the next chunk was even asked for
 
 

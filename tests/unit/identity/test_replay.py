@@ -14,7 +14,7 @@ from contracts import Event
 from contracts.identity import Device, DeviceUpserted, Order, OrderPlaced, Org, OrgUpserted, User, UserUpserted
 from runtime.bus import InProcessBus
 from runtime.outbox import OutboxRelay
-from services.identity import handlers
+from services.identity import importing
 from services.identity.generator import records
 from services.identity.store import IdentityStore
 
@@ -46,13 +46,13 @@ async def test_replaying_the_topics_in_any_order_rebuilds_identitys_state() -> N
     data = list(records(300, seed=5))
     orgs = [r for r in data if r["type"] == "org" and r["id"] != r["partner_id"]]
     users = [r for r in data if r["type"] == "user" and not str(r["id"]).startswith(("partner", "platform"))]
-    await handlers.import_records(stream(data), store)
+    await importing.import_records(stream(data), store)
     changes = [
         {**users[0], "last_name": "Changed"},
         {"type": "user", "id": users[1]["id"], "deleted": True},
         {**orgs[0], "partner_id": "partner-0002" if orgs[0]["partner_id"] == "partner-0001" else "partner-0001"},
     ]
-    await handlers.import_records(stream(changes), store)
+    await importing.import_records(stream(changes), store)
     bus = InProcessBus()
     await OutboxRelay(list(store.collections.values()), bus).run_once()
     events = bus.published()

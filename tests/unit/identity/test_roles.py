@@ -11,7 +11,7 @@ from contracts import Event
 from contracts.identity import Org, RoleAssigned, RoleRevoked
 from runtime.bus import InProcessBus
 from runtime.outbox import OutboxRelay
-from services.identity import handlers
+from services.identity import importing
 from services.identity.store import IdentityStore
 
 pytestmark = pytest.mark.unit
@@ -33,8 +33,8 @@ async def lines(*records: object) -> AsyncIterator[bytes]:
     yield b"".join(json.dumps(r).encode() + b"\n" for r in records)
 
 
-async def imported(store: IdentityStore, *records: object) -> handlers.ImportReport:
-    return await handlers.import_records(lines(*records), store)
+async def imported(store: IdentityStore, *records: object) -> importing.ImportReport:
+    return await importing.import_records(lines(*records), store)
 
 
 async def role_events(store: IdentityStore) -> list[Event]:

@@ -15,7 +15,7 @@ from runtime.bus import InProcessBus
 from runtime.documents import Documents
 from runtime.outbox import OutboxRelay
 from runtime.web import create_app
-from services.identity import api, demo, handlers
+from services.identity import api, demo, importing
 from services.identity.parsing import LineParser
 from services.identity.store import IdentityStore
 
@@ -74,9 +74,9 @@ async def client(calls: list[Call]) -> AsyncIterator[httpx.AsyncClient]:
     store = IdentityStore({name: Recording(docs, calls) for name, docs in plain.collections.items()})
     extra = "".join(json.dumps(r) + "\n" for r in CONTOSO_RECORDS).encode()
     for body in (demo.ndjson(), extra, b'{"type": "user", "id": "u-gone", "deleted": true}\n'):
-        report = await handlers.import_records(_once(body), store)
+        report = await importing.import_records(_once(body), store)
         assert report.rejected == []
-    app = create_app("identity", {})
+    app = create_app("identity", {}, refusals=api.REFUSALS)
     app.include_router(api.router(store, OutboxRelay(list(store.collections.values()), InProcessBus()),
                                   LineParser(0)))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://identity") as http:
