@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 from gateway import app as gateway_app
-from gateway.clients import ServiceClient, Services
+from gateway.clients import AccessClient, EmailClient, IdentityClient, SearchClient, Services
 from gateway.config import GatewaySettings
+from helpdesk.services import SERVICES, ServiceKind
 from runtime.bus import InProcessBus
-from runtime.service import Service
-from runtime.web import Check, run_around
-from services.access import app as access_app
-from services.access.config import AccessSettings
-from services.access.store import GrantStore
-from services.email import app as email_app
-from services.email.config import EmailSettings
-from services.email.store import AddressStore
-from services.identity import app as identity_app
-from services.identity.config import IdentitySettings
-from services.identity.store import IdentityStore
-from services.search import app as search_app
-from services.search.config import SearchSettings
-from services.search.store import MemorySearchStore
+from runtime.service import Infrastructure, Service
+from runtime.settings import CommonSettings
+from runtime.web import run_around
 
 
 @dataclass
@@ -59,30 +50,31 @@ class Embedded:
         await self.bus.stop()
 
 
-def _client(service: Service) -> ServiceClient:
+def _http(service: Service) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=service.api)
-    return ServiceClient(service.name, httpx.AsyncClient(transport=transport, base_url=f"http://{service.name}"))
+    return httpx.AsyncClient(transport=transport, base_url=f"http://{service.name}")
 
 
 def build(seed: bool = True, gateway_settings: GatewaySettings | None = None) -> Embedded:
     bus = InProcessBus()
-
-    def checks() -> dict[str, Check]:
-        return {"bus": bus.ready}
-
-    demo = "demo" if seed else "none"
-    identity = identity_app.build(IdentitySettings(storage="memory", seed=demo), IdentityStore.memory(), bus, checks())
-    search = search_app.build(SearchSettings(storage="memory"), MemorySearchStore(), bus, checks())
-    email = email_app.build(EmailSettings(storage="memory", seed=demo), AddressStore.memory(), bus, checks())
-    access = access_app.build(AccessSettings(storage="memory", seed=demo), GrantStore.memory(), bus, checks())
-    services = {s.name: s for s in (identity, search, email, access)}
+    services = {name: kind.build(_settings(kind, seed), Infrastructure(bus, {"bus": bus.ready}))
+                for name, kind in SERVICES.items()}
     for service in services.values():
         service.attach(bus)
     settings = gateway_settings or GatewaySettings(auth_mode="demo")
-    clients = Services(identity=_client(identity), search=_client(search), email=_client(email),
-                       access=_client(access))
+    clients = Services(identity=IdentityClient(_http(services["identity"])),
+                       search=SearchClient(_http(services["search"])), email=EmailClient(_http(services["email"])),
+                       access=AccessClient(_http(services["access"])))
     gateway = gateway_app.build(settings, clients, bus)
     gateway.attach(bus)
     embedded = Embedded(bus, services, gateway)
     run_around(gateway.api, embedded.start, embedded.stop)
     return embedded
+
+
+def _settings(kind: ServiceKind, seed: bool) -> CommonSettings:
+    """In memory, seeded with the demo data (where the service has any) unless told otherwise."""
+    given: dict[str, Any] = {"storage": "memory"}
+    if "seed" in kind.settings.model_fields:
+        given["seed"] = "demo" if seed else "none"
+    return kind.settings(**given)

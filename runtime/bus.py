@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from contracts import Event, decode
 from runtime.logs import correlation_id
@@ -33,6 +33,23 @@ class Subscription:
     topics: tuple[str, ...]
     handler: Handler
     replay: bool = False
+
+
+Handles = Mapping[type[Any], Callable[[Any], Awaitable[object]]]
+"""What a service does with each type of event it consumes: `{OrgUpserted: follow_customer, …}`."""
+
+
+def subscribe(group: str, handles: Handles, *, replay: bool = False) -> Subscription:
+    """A subscription to the topics of the events in `handles`, each event handed to its handler; an event of
+    another type on those topics (another producer's, or a newer one) is passed over."""
+    topics = tuple(dict.fromkeys(kind.TOPIC for kind in handles))
+
+    async def dispatch(event: Event) -> None:
+        handle = handles.get(type(event))
+        if handle is not None:
+            await handle(event)
+
+    return Subscription(group, topics, dispatch, replay=replay)
 
 
 @dataclass(frozen=True)

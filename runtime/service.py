@@ -11,9 +11,28 @@ from dataclasses import dataclass, field
 from fastapi import FastAPI
 
 from runtime.bus import Bus, Subscription
+from runtime.documents import Documents, MemoryDocuments, MongoDocuments
+from runtime.mongo import Database
 from runtime.outbox import OutboxRelay
+from runtime.web import Check
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    """What the runtime gives a service to build itself with: the bus, where its documents are kept (MongoDB, or
+    this process's memory when `db` is None) and the checks of its readiness. A service makes its own stores from
+    it, as many as it needs."""
+
+    bus: Bus
+    checks: dict[str, Check] = field(default_factory=dict)
+    db: Database | None = None
+
+    def documents(self, collection: str, indexes: Sequence[str] = ()) -> Documents:
+        if self.db is None:
+            return MemoryDocuments(collection, indexes)
+        return MongoDocuments(self.db, collection, indexes)
 
 
 @dataclass

@@ -18,6 +18,8 @@ from runtime.documents import Documents, MemoryDocuments, MongoDocuments, Versio
 from runtime.mongo import Database
 
 ATTEMPTS = 5
+Keeper = Callable[[str, Sequence[str]], Documents]
+"""Where a service keeps a collection of documents: (collection, indexed fields) -> its documents."""
 
 
 class Versioned(BaseModel):
@@ -53,6 +55,11 @@ class VersionedStore(Generic[R]):
 
     def __init__(self, documents: Documents) -> None:
         self.documents = documents
+
+    @classmethod
+    def kept_by(cls, keep: Keeper) -> Self:
+        """The store over the documents `keep` gives for its collection (see runtime.service.Infrastructure)."""
+        return cls(keep(cls.collection, cls.indexes))
 
     @classmethod
     def memory(cls) -> Self:

@@ -129,10 +129,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(400, "incomplete_request", "The request ended before all of it arrived.")
 
 
-class UnexpectedErrors:
-    """ASGI middleware: an error that no handler answers is logged once, with the request's correlation id, and
-    answered 503 in the one error shape. Starlette's handler for `Exception` runs outside every middleware, after
-    the correlation id is gone, and raises the error again for the server, which logs the same traceback twice."""
+class HttpMiddleware:
+    """Base of a plain ASGI middleware that acts on HTTP requests (`http`) and passes anything else, such as the
+    lifespan, through untouched."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -141,6 +140,18 @@ class UnexpectedErrors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.http(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class UnexpectedErrors(HttpMiddleware):
+    """ASGI middleware: an error that no handler answers is logged once, with the request's correlation id, and
+    answered 503 in the one error shape. Starlette's handler for `Exception` runs outside every middleware, after
+    the correlation id is gone, and raises the error again for the server, which logs the same traceback twice."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def watched(message: Message) -> None:
@@ -162,19 +173,13 @@ class UnexpectedErrors:
 _PLAIN_ID = re.compile(r"[!-~]+")
 
 
-class CorrelationIds:
+class CorrelationIds(HttpMiddleware):
     """ASGI middleware: the request's correlation id (its header's, or a new one) is in scope for everything the
     request does, and comes back on the response. Plain ASGI rather than `@app.middleware("http")`: that one runs
     every request in a task group of its own and streams bodies through it, which costs an import of a 100 MB
     body noticeably and leaves reference cycles behind for the collector."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = Headers(scope=scope).get(CORRELATION_HEADER, "")[:128]
         # Passed on in headers to the services and written in logs: anything but plain visible ASCII is replaced.
         value = given if _PLAIN_ID.fullmatch(given) else str(uuid.uuid4())

@@ -9,9 +9,8 @@ from pydantic import BaseModel, Field
 
 from runtime.outbox import OutboxRelay
 from runtime.times import UtcTime
-from runtime.web import ApiError
 from services.access import handlers
-from services.access.domain import AccessStatus, ExpiryInPast
+from services.access.domain import AccessStatus
 from services.access.store import GrantStore
 
 Id = Annotated[str, Field(min_length=1, max_length=256)]
@@ -32,11 +31,7 @@ def router(store: GrantStore, relay: OutboxRelay) -> APIRouter:
 
     @api.put("", summary="Grant the customer's managing partner read-only access.")
     async def grant(org_id: str, body: GrantBody) -> AccessStatus:
-        try:
-            status = await handlers.grant_access(org_id, body.partner_id, body.granted_by, body.expires_at, store)
-        except ExpiryInPast:
-            raise ApiError(422, "expiry_in_past", "The grant would already have expired: choose a time in the "
-                                                  "future, or none to grant access until it is revoked.") from None
+        status = await handlers.grant_access(org_id, body.partner_id, body.granted_by, body.expires_at, store)
         relay.kick()
         return status
 

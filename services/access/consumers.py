@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from contracts import Event
+from functools import partial
+
 from contracts.identity import OrgUpserted
-from runtime.bus import Subscription
+from runtime.bus import Subscription, subscribe
 from services.access import handlers
 from services.access.store import GrantStore
 
 
 def subscriptions(store: GrantStore) -> list[Subscription]:
-    async def on_customer(event: Event) -> None:
-        if isinstance(event, OrgUpserted):
-            await handlers.follow_customer(event, store)
-
-    return [Subscription("access", (OrgUpserted.TOPIC,), on_customer)]
+    return [subscribe("access", {OrgUpserted: partial(handlers.follow_customer, store=store)})]

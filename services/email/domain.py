@@ -115,9 +115,16 @@ def _suppression(state: AddressStatus, message: LastMessage) -> Suppression | No
 
 def unsuppressed(current: AddressStatus | None, now: datetime) -> AddressStatus:
     """The address taken off the suppression list; NotSuppressed when it is not on it."""
+    suppression_of(current)
+    assert current is not None
+    return current.model_copy(update={"suppression": None, "suppression_removed_at": now})
+
+
+def suppression_of(current: AddressStatus | None) -> Suppression:
+    """Why and since when the address is on the suppression list; NotSuppressed when it is not on it."""
     if current is None or current.suppression is None:
         raise NotSuppressed
-    return current.model_copy(update={"suppression": None, "suppression_removed_at": now})
+    return current.suppression
 
 
 class AddressView(BaseModel):

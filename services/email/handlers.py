@@ -10,7 +10,7 @@ from runtime.logs import current_correlation_id
 from runtime.times import utc_now
 from runtime.versioned import Decision
 from services.email import domain
-from services.email.domain import AddressStatus, AddressView, DeliveryReport
+from services.email.domain import AddressStatus, AddressView, DeliveryReport, Suppression
 from services.email.store import AddressStore
 
 
@@ -55,3 +55,8 @@ async def address_status(address: str, store: AddressStore) -> AddressView:
     """The address's last message and suppression; an address never reported on has neither."""
     key = domain.address_key(address)
     return domain.view(key, await store.get(key))
+
+
+async def suppression(address: str, store: AddressStore) -> Suppression:
+    """Why and since when the address is suppressed; NotSuppressed when it is not."""
+    return domain.suppression_of(await store.get(domain.address_key(address)))

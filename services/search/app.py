@@ -1,24 +1,29 @@
-"""Search's composition root."""
+"""Search's composition root: its read model (an index of its own, or shared on MongoDB), HTTP API and
+subscriptions; connects nothing."""
 
 from __future__ import annotations
 
 import asyncio
 
-from runtime.bus import Bus
-from runtime.mongo import Database
-from runtime.service import Service
-from runtime.web import Check, create_app
+from runtime.service import Infrastructure, Service
+from runtime.web import create_app
 from services.search import api, consumers, query
 from services.search.config import SearchSettings
 from services.search.store import MemorySearchStore, MongoSearchStore, SearchStore
 
 
-def store_for(settings: SearchSettings, db: Database) -> SearchStore:
-    return MongoSearchStore(db) if settings.storage == "mongo" else MemorySearchStore()
+def store_for(settings: SearchSettings, infrastructure: Infrastructure) -> SearchStore:
+    if settings.storage == "mongo":
+        if infrastructure.db is None:
+            raise ValueError("SEARCH_STORAGE=mongo needs a MongoDB database")
+        return MongoSearchStore(infrastructure.db)
+    return MemorySearchStore()
 
 
-def build(settings: SearchSettings, store: SearchStore, bus: Bus, checks: dict[str, Check]) -> Service:
+def build(settings: SearchSettings, infrastructure: Infrastructure) -> Service:
+    store, bus = store_for(settings, infrastructure), infrastructure.bus
     own_index = isinstance(store, MemorySearchStore)
+    checks = dict(infrastructure.checks)
     if own_index:
         checks.pop("store", None)  # an index of its own needs no database to answer
     app = create_app("Help Desk search service", checks)

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from runtime.bus import InProcessBus
+from runtime.service import Infrastructure
 from services.access import app
 from services.access.config import AccessSettings
-from services.access.store import GrantStore
 
 pytestmark = pytest.mark.unit
 
@@ -19,7 +19,7 @@ GRANT = "/internal/grants/o-acme"
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    service = app.build(AccessSettings(storage="memory"), GrantStore.memory(), InProcessBus(), {})
+    service = app.build(AccessSettings(storage="memory"), Infrastructure(InProcessBus()))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=service.api), base_url="http://access") as client:
         yield client
 

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from runtime.bus import InProcessBus
+from runtime.service import Infrastructure
 from services.email import app
 from services.email.config import EmailSettings
-from services.email.store import AddressStore
 
 pytestmark = pytest.mark.unit
 
@@ -20,7 +20,7 @@ BOUNCE = {"address": "Rene.Lefevre@bistro.example", "status": "bounced", "reason
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    service = app.build(EmailSettings(storage="memory"), AddressStore.memory(), InProcessBus(), {})
+    service = app.build(EmailSettings(storage="memory"), Infrastructure(InProcessBus()))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=service.api), base_url="http://email") as client:
         yield client
 
@@ -80,3 +80,15 @@ async def test_a_bad_address_is_a_422_that_says_why(client: httpx.AsyncClient, m
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_address"
     assert response.json()["error"]["message"].startswith("'no-at-sign' is not an e-mail address: ")
+
+
+async def test_whether_an_address_is_suppressed_is_answered_by_the_service_that_keeps_it(
+        client: httpx.AsyncClient) -> None:
+    await client.post("/internal/email-events", json=[BOUNCE])
+
+    suppressed = await client.get("/internal/addresses/rene.lefevre@bistro.example/suppression")
+    never = await client.get("/internal/addresses/jane@acme.example/suppression")
+
+    assert suppressed.json() == {"reason": "550 5.1.1", "since": "2025-03-01T12:00:00Z"}
+    assert (never.status_code, never.json()["error"]) == (404, {
+        "code": "not_suppressed", "message": "This address is not on the suppression list."})

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from contracts import Event
-from runtime.bus import InProcessBus, Subscription
+from contracts.identity import RoleAssigned, RoleRevoked, UserUpserted
+from runtime.bus import InProcessBus, Subscription, subscribe
 from tests.factories import user_upserted
 
 pytestmark = pytest.mark.unit
@@ -116,3 +117,24 @@ async def test_an_undecodable_message_is_dead_lettered_without_calling_the_handl
 
     assert handled == []
     assert "undecodable" in bus.dead_letters[0].error
+
+
+async def test_a_table_of_handlers_hands_each_event_type_to_its_own_and_passes_over_the_others() -> None:
+    bus, revoked, assigned = InProcessBus(), [], []
+
+    async def on_revoked(event: RoleRevoked) -> None:
+        revoked.append(event.role)
+
+    async def on_assigned(event: RoleAssigned) -> None:
+        assigned.append(event.role)
+
+    subscription = subscribe("g", {RoleRevoked: on_revoked, UserUpserted: on_assigned})
+    bus.subscribe(subscription)
+    await bus.start()
+    await bus.publish(RoleRevoked(user_id="u1", org_id="o1", role="helpdesk"))
+    await bus.publish(RoleAssigned(user_id="u1", org_id="o1", role="partner_admin"))  # same topic, no handler
+    await bus.drain()
+    await bus.stop()
+
+    assert subscription.topics == ("identity.roles", "identity.users")
+    assert (revoked, assigned) == (["helpdesk"], [])

@@ -6,7 +6,7 @@ import asyncio
 import contextvars
 import gc
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -15,9 +15,10 @@ import pytest
 from gateway.config import GatewaySettings
 from runtime import heap
 from runtime.bus import InProcessBus
-from runtime.documents import Documents
+from runtime.documents import Documents, MemoryDocuments
+from runtime.service import Infrastructure
 from services.identity import app as identity_app
-from services.identity import handlers
+from services.identity import importing
 from services.identity.config import IdentitySettings
 from services.identity.demo import OPERATOR_EMAIL
 from services.identity.parsing import BATCH_LINES
@@ -73,7 +74,7 @@ async def test_the_batch_hook_follows_every_batch_of_lines_good_or_bad() -> None
     calls: list[int] = []
     data = ndjson(2 * BATCH_LINES) + b"{oops\n"  # 2 * BATCH_LINES + 3 lines
 
-    report = await handlers.import_records(body(data), IdentityStore.memory(), on_batch=lambda: calls.append(1))
+    report = await importing.import_records(body(data), IdentityStore.memory(), on_batch=lambda: calls.append(1))
 
     assert report.accepted == 2 * BATCH_LINES + 2
     assert len(calls) == 2
@@ -81,8 +82,7 @@ async def test_the_batch_hook_follows_every_batch_of_lines_good_or_bad() -> None
 
 async def test_an_in_memory_import_freezes_its_data_and_no_cycle_with_it() -> None:
     bus = InProcessBus()
-    service = identity_app.build(IdentitySettings(storage="memory", import_workers=0), IdentityStore.memory(),
-                                 bus, {})
+    service = identity_app.build(IdentitySettings(storage="memory", import_workers=0), Infrastructure(bus))
     transport = httpx.ASGITransport(app=service.api)
     async with httpx.AsyncClient(transport=transport, base_url="http://identity") as client:
         first = await client.post("/internal/import", content=ndjson(3 * BATCH_LINES))
@@ -156,10 +156,17 @@ class _Elsewhere:
         return getattr(self._documents, name)
 
 
+class _KeptElsewhere(Infrastructure):
+    """A runtime that keeps a service's documents outside this process."""
+
+    def documents(self, collection: str, indexes: Sequence[str] = ()) -> Documents:
+        return _Elsewhere(MemoryDocuments(collection, indexes))  # type: ignore[return-value]
+
+
 async def test_an_import_into_mongodb_leaves_the_collector_alone() -> None:
-    store = IdentityStore({name: _Elsewhere(c) for name, c in IdentityStore.memory().collections.items()})
-    assert not store.in_memory
-    service = identity_app.build(IdentitySettings(storage="mongo", import_workers=0), store, InProcessBus(), {})
+    elsewhere = _KeptElsewhere(InProcessBus())
+    assert not IdentityStore.kept_by(elsewhere.documents).in_memory
+    service = identity_app.build(IdentitySettings(storage="mongo", import_workers=0), elsewhere)
     transport = httpx.ASGITransport(app=service.api)
     async with httpx.AsyncClient(transport=transport, base_url="http://identity") as client:
         response = await client.post("/internal/import", content=ndjson(BATCH_LINES))
