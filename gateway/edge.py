@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runtime.web import error_response
+from runtime.web import HttpMiddleware, error_response
 
 # The web console and the API docs load only the gateway's own files, and no page runs inline script or style:
 # text from the data that slipped into a page could not run, nor could the page be framed by another site.
@@ -24,17 +24,11 @@ BROWSER_HEADERS = {
 }
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """ASGI middleware: every answer carries BROWSER_HEADERS, and no API answer or answer to a signed-in caller is
     kept by a browser or a proxy. Plain ASGI, as `runtime.web.CorrelationIds` explains."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         private = scope["path"].startswith("/api/") or "authorization" in Headers(scope=scope)
 
         async def with_headers(message: Message) -> None:
@@ -53,20 +47,20 @@ class SecurityHeaders:
 _HOST = re.compile(r"(?P<name>[A-Za-z0-9._-]+|\[(?P<ipv6>[0-9A-Fa-f:.]+)\])(?::[0-9]{1,5})?")
 
 
-class TrustedHosts:
+class TrustedHosts(HttpMiddleware):
     """ASGI middleware: refuse (400) a request whose Host header is not one of the gateway's names, so that no link
     or address the gateway or a library under it builds from the request can point elsewhere. Like Starlette's
     TrustedHostMiddleware, with "*.example.com" for names under example.com and "*" for any, but with IPv6
     addresses written as in the settings (`::1`) and its refusal in the API's error shape."""
 
     def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str]) -> None:
-        self.app = app
+        super().__init__(app)
         self.names = {host.lower().strip("[]") for host in allowed_hosts if not host.startswith("*")}
         self.suffixes = tuple(host.lower()[1:] for host in allowed_hosts if host.startswith("*."))
         self.any = "*" in allowed_hosts
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.any or scope["type"] != "http" or self._allowed(Headers(scope=scope).get("host")):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.any or self._allowed(Headers(scope=scope).get("host")):
             await self.app(scope, receive, send)
             return
         await error_response(400, "unknown_host", "This help desk is not served at the address the request was sent "

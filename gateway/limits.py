@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runtime.web import ApiError, error_response
+from runtime.web import ApiError, HttpMiddleware, error_response
 
 
 @dataclass
@@ -41,19 +41,16 @@ class RateLimit:
         self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < refill}
 
 
-class RequestLimits:
+class RequestLimits(HttpMiddleware):
     """ASGI middleware: refuse a path over its length (414), a query string over its length (422) or a body over its
     size (413)."""
 
     def __init__(self, app: ASGIApp, max_body: int, max_query: int, large_bodies: dict[str, int], max_path: int
                  ) -> None:
-        self.app, self.max_body, self.max_query, self.large_bodies = app, max_body, max_query, large_bodies
-        self.max_path = max_path
+        super().__init__(app)
+        self.max_body, self.max_query, self.large_bodies, self.max_path = max_body, max_query, large_bodies, max_path
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Before anything reads the path: a path far longer than any id needs is a mistake or an attack, and one
         # over 64 KiB cannot even be passed on to a service.
         if len(scope.get("raw_path") or scope["path"].encode()) > self.max_path:

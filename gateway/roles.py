@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from contracts import Event
 from contracts.identity import RoleAssigned, RoleRevoked
-from runtime.bus import Subscription
+from runtime.bus import Subscription, subscribe
 
 
 @dataclass(frozen=True)
@@ -52,4 +52,4 @@ class RoleProjection:
         self._holders[event.user_id] = (event.user_version, standing)
 
     def subscription(self) -> Subscription:
-        return Subscription("gateway.roles", (RoleAssigned.TOPIC,), self.apply, replay=True)
+        return subscribe("gateway.roles", {RoleAssigned: self.apply, RoleRevoked: self.apply}, replay=True)

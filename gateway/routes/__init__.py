@@ -1,1 +1,1 @@
-"""The public REST API, one module per area; each module exposes `router`."""
+"""The public REST API, one module per area, each exposing the `router` that gateway/app.py mounts."""

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from gateway.auth import CurrentPrincipal, Principal, TokenIssuer
+from gateway.auth import CurrentPrincipal, TokenIssuer
 from gateway.deps import ServicesDep
 from gateway.schemas import COMMON_ERRORS, Me, Token, errors
 from runtime.web import ApiError
@@ -25,17 +25,7 @@ async def demo_login(body: DemoLogin, request: Request, services: ServicesDep) -
     issuer: TokenIssuer | None = request.app.state.issuer
     if issuer is None:
         raise ApiError(404, "not_found", "Nothing was found at this address.")
-    try:
-        found = await services.identity.get("/internal/logins", email=body.email)
-    except ApiError as error:
-        if error.status == 404:
-            raise ApiError(404, "user_not_found", "No user has this e-mail address.") from None
-        raise
-    user = found["user"]
-    principal = Principal(
-        user_id=user["id"], email=user["email"], name=user["display_name"], org_id=user["org_id"],
-        partner_id=found["partner_id"], roles=frozenset(user["roles"]),
-    )
+    principal = await services.identity.login(body.email)
     return {"access_token": issuer.issue(principal), "token_type": "bearer", "expires_in": issuer.ttl}
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter
 
@@ -19,8 +18,8 @@ router = APIRouter(prefix="/api/v1", tags=["helpdesk"], responses={**COMMON_ERRO
 @router.get("/customers/{org_id}", response_model=CustomerView,
             summary="A customer: created, domains, sites, licences, subscriptions, orders, admins, access.")
 async def customer(org_id: str, agent: HelpdeskAgent, services: ServicesDep, audit: AuditDep) -> dict[str, Any]:
-    view = await identity_view(services.identity, "customer", org_id, agent)
+    view = await identity_view("customer", services.identity.customer, org_id, agent)
     # Granted only to the agent's partner: a grant the customer gave a partner it had before does not count.
-    access = await services.access.get(f"/internal/grants/{quote(org_id, safe='')}", partner_id=agent.partner_id)
+    access = await services.access.grant_status(org_id, agent.partner_id)
     await audit.record(agent, "customer.viewed", "customer", org_id, org_id)
     return {**view, "read_only_access": access}

@@ -18,6 +18,6 @@ router = APIRouter(prefix="/api/v1", tags=["helpdesk"], responses={**COMMON_ERRO
 @router.get("/devices/{device_id}", response_model=DeviceView,
             summary="A device: product, serial, MAC, SIP address, status and owner.")
 async def device(device_id: str, agent: HelpdeskAgent, services: ServicesDep, audit: AuditDep) -> dict[str, Any]:
-    view = await identity_view(services.identity, "device", device_id, agent)
+    view = await identity_view("device", services.identity.device, device_id, agent)
     await audit.record(agent, "device.viewed", "device", device_id, view["org_id"])
     return view

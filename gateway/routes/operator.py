@@ -20,16 +20,11 @@ IMPORT_PATH = "/api/v1/operator/import"
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/x-ndjson": {"schema": {"type": "string"}}}}})
 async def import_records(request: Request, operator: Operator, services: ServicesDep) -> dict[str, Any]:
-    result: dict[str, Any] = await services.identity.post_stream(
-        "/internal/import", request.stream(), "application/x-ndjson"
-    )
-    return result
+    return await services.identity.import_records(request.stream())
 
 
 @router.post("/email-events", response_model=DeliveryReportsRecorded,
              summary="Record mail providers' delivery reports; a hard bounce or a complaint suppresses the address.")
 async def email_events(reports: Annotated[list[DeliveryReport], Body(max_length=10_000)], operator: Operator,
                        services: ServicesDep) -> dict[str, Any]:
-    result: dict[str, Any] = await services.email.post(
-        "/internal/email-events", [report.model_dump(mode="json", exclude_none=True) for report in reports])
-    return result
+    return await services.email.record_reports(reports)

@@ -17,6 +17,6 @@ router = APIRouter(prefix="/api/v1", tags=["helpdesk"], responses={**COMMON_ERRO
 
 @router.get("/orders/{number}", response_model=OrderView, summary="A web order: when placed, status, subscription.")
 async def order(number: str, agent: HelpdeskAgent, services: ServicesDep, audit: AuditDep) -> dict[str, Any]:
-    view = await identity_view(services.identity, "order", number, agent)
+    view = await identity_view("order", services.identity.order, number, agent)
     await audit.record(agent, "order.viewed", "order", number, view["org_id"])
     return view

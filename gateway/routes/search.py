@@ -34,8 +34,6 @@ async def search(
     org_id: Annotated[str | None, Query(max_length=256, description="Only inside this customer.")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
-    result: dict[str, Any] = await services.search.get(
-        "/internal/search", q=q, partner_id=agent.partner_id, org_id=org_id, limit=limit
-    )
+    result = await services.search.search(q, partner_id=agent.partner_id, org_id=org_id, limit=limit)
     await audit.record(agent, "search", "search", q, org_id or "")
     return result

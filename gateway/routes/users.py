@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 
@@ -12,26 +11,15 @@ from gateway.auth import HelpdeskAgent
 from gateway.deps import ServicesDep
 from gateway.schemas import COMMON_ERRORS, EmailStatus, UserView, errors
 from gateway.tenancy import identity_view
-from runtime.web import ApiError
 
 router = APIRouter(prefix="/api/v1", tags=["helpdesk"], responses={**COMMON_ERRORS, **errors(404)})
-
-
-def _address(user: dict[str, Any]) -> str:
-    """The email service's path for the user's address (the address is the email service's key for the user)."""
-    return f"/internal/addresses/{quote(user['email'], safe='')}"
 
 
 @router.get("/users/{user_id}", response_model=UserView,
             summary="A user: status in the org, licences, devices, features and mail delivery.")
 async def user(user_id: str, agent: HelpdeskAgent, services: ServicesDep, audit: AuditDep) -> dict[str, Any]:
-    view = await identity_view(services.identity, "user", user_id, agent)
-    try:
-        email = await services.email.get(_address(view))
-    except ApiError as error:
-        if error.status != 503:
-            raise
-        email = None  # the caller's status, licences and devices are still worth seeing while mail status is not
+    view = await identity_view("user", services.identity.user, user_id, agent)
+    email = await services.email.address_unless_down(view["email"])
     await audit.record(agent, "user.viewed", "user", user_id, view["org_id"])
     return {**view, "email_address": view["email"], "email": email}
 
@@ -39,8 +27,8 @@ async def user(user_id: str, agent: HelpdeskAgent, services: ServicesDep, audit:
 @router.get("/users/{user_id}/email", response_model=EmailStatus,
             summary="A user's last e-mail with its delivery status, and whether their address is suppressed.")
 async def email(user_id: str, agent: HelpdeskAgent, services: ServicesDep, audit: AuditDep) -> dict[str, Any]:
-    view = await identity_view(services.identity, "user", user_id, agent)
-    status: dict[str, Any] = await services.email.get(_address(view))
+    view = await identity_view("user", services.identity.user, user_id, agent)
+    status = await services.email.address(view["email"])
     await audit.record(agent, "user.email_viewed", "user", user_id, view["org_id"])
     return status
 
@@ -49,13 +37,11 @@ async def email(user_id: str, agent: HelpdeskAgent, services: ServicesDep, audit
                summary="Take a user's address off the suppression list, so mail reaches them again.")
 async def remove_suppression(user_id: str, agent: HelpdeskAgent, services: ServicesDep, audit: AuditDep
                              ) -> Response:
-    view = await identity_view(services.identity, "user", user_id, agent)
-    # Recorded before it is done, so a change is never left unaudited; asked first, so what is recorded is what
-    # is about to happen (only a concurrent removal or an outage in between could make it not happen).
-    status = await services.email.get(_address(view))
-    if not status["suppressed"]:
-        raise ApiError(404, "not_suppressed", "This address is not on the suppression list.")
+    view = await identity_view("user", services.identity.user, user_id, agent)
+    # Checked, then recorded, then made: a change is never left unaudited (an audit outage refuses it), and what is
+    # recorded is what is about to happen (only a concurrent removal or an outage in between could make it not).
+    await services.email.check_suppressed(view["email"])
     await audit.record(agent, "user.suppression_removed", "user", user_id, view["org_id"])
-    await services.email.delete(f"{_address(view)}/suppression", user_id=user_id, agent_id=agent.user_id,
-                                partner_id=agent.partner_id)
+    await services.email.remove_suppression(view["email"], user_id=user_id, agent_id=agent.user_id,
+                                            partner_id=agent.partner_id)
     return Response(status_code=204)

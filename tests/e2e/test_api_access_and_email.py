@@ -13,7 +13,7 @@ from contracts.access import AccessGranted, AccessRevoked
 from contracts.email import SuppressionRemoved
 from contracts.gateway import AgentActionRecorded
 from gateway.auth import Principal
-from gateway.clients import ServiceClient, Services
+from gateway.clients import AccessClient, EmailClient, ServiceClient, Services
 from helpdesk import embedded
 from services.identity import demo
 from tests.product import Product, login
@@ -243,7 +243,8 @@ def unreachable(name: str) -> ServiceClient:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
-    return ServiceClient(name, httpx.AsyncClient(transport=httpx.MockTransport(refuse), base_url=f"http://{name}"))
+    client = {"email": EmailClient, "access": AccessClient}[name]
+    return client(httpx.AsyncClient(transport=httpx.MockTransport(refuse), base_url=f"http://{name}"))
 
 
 class TestServiceDown:

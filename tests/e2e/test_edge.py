@@ -14,7 +14,7 @@ import httpx
 import pytest
 from starlette.datastructures import Headers
 
-from gateway.clients import ServiceClient
+from gateway.clients import IdentityClient
 from gateway.config import GatewaySettings
 from tests.product import Product, login, running
 
@@ -164,8 +164,7 @@ async def test_a_client_leaving_mid_import_with_identity_in_another_process_is_n
     # A mock transport reads the whole body before answering, as a socket transport sends it to another process:
     # the client's leaving surfaces in the gateway's own call to identity, not inside identity.
     app = embedded_product.app
-    remote = ServiceClient("identity", httpx.AsyncClient(transport=httpx.MockTransport(identity),
-                                                         base_url="http://identity"))
+    remote = IdentityClient(httpx.AsyncClient(transport=httpx.MockTransport(identity), base_url="http://identity"))
     app.state.services = replace(app.state.services, identity=remote)
     caplog.set_level(logging.INFO)
 

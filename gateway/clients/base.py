@@ -1,15 +1,17 @@
-"""Calls to the services' internal HTTP APIs: correlation id forwarded, outages answered with 503."""
+"""Calls to one service's internal HTTP API: correlation id forwarded, outages answered with 503."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 
 from runtime.logs import correlation_id
 from runtime.web import CORRELATION_HEADER, ApiError
+
+Found = TypeVar("Found")
 
 
 class ServiceClient:
@@ -69,17 +71,21 @@ class ServiceClient:
         await self.http.aclose()
 
 
+def segment(entity_id: str) -> str:
+    """An id as one segment of an internal path: a slash or a question mark in it stays part of the id."""
+    return quote(entity_id, safe="")
+
+
+async def found_or(refusal: ApiError, answer: Awaitable[Found]) -> Found:
+    """The service's answer, or `refusal` where it found nothing (404): what the gateway's caller is told."""
+    try:
+        return await answer
+    except ApiError as error:
+        if error.status != 404:
+            raise
+        raise refusal from None
+
+
 def _given(params: dict[str, Any]) -> dict[str, Any]:
     """Query parameters without the ones left out (None)."""
     return {k: v for k, v in params.items() if v is not None}
-
-
-@dataclass(frozen=True)
-class Services:
-    identity: ServiceClient
-    search: ServiceClient
-    email: ServiceClient
-    access: ServiceClient
-
-    def all(self) -> tuple[ServiceClient, ...]:
-        return self.identity, self.search, self.email, self.access
