@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from faststream import AckPolicy
@@ -15,6 +16,7 @@ from faststream.message import StreamMessage
 
 from contracts import Event
 from runtime.bus import DeliveryFailed, Subscription, deliver
+from runtime.retry import until_it_works
 
 log = logging.getLogger(__name__)
 
@@ -117,16 +119,9 @@ class KafkaBus:
         for record in records:
             try:
                 await deliver(subscription, record.value, self.attempts)
-            except DeliveryFailed as error:
-                delay = 0.5
-                while True:
-                    try:
-                        await self._dead_letter(subscription.group, record, record.value, str(error))
-                        break
-                    except Exception as failure:  # Kafka refuses the write: try again, the replay waits
-                        log.warning("cannot dead-letter, retrying", extra={"error": repr(failure)})
-                        await asyncio.sleep(delay)
-                        delay = min(delay * 2, 5.0)
+            except DeliveryFailed as error:  # Kafka refusing the dead-letter write: try again, the replay waits
+                await until_it_works(partial(self._dead_letter, subscription.group, record, record.value, str(error)),
+                                     "cannot dead-letter, retrying")
             replay.handled[(record.topic, record.partition)] = record.offset
 
     async def caught_up(self) -> bool:
@@ -161,19 +156,14 @@ class KafkaBus:
         self._connector = asyncio.create_task(self._connect())
 
     async def _connect(self) -> None:
-        delay = 0.5
-        while True:
-            try:
-                await self.broker.start()
-                self._connected.set()
-                log.info("connected to Kafka")
-                return
-            except Exception as error:  # broker unreachable: keep trying, readiness says 503 meanwhile
-                log.warning("Kafka unavailable, retrying", extra={"error": repr(error)})
-                with contextlib.suppress(Exception):
-                    await self.broker.stop()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        # Broker unreachable: keep trying, readiness says 503 meanwhile.
+        await until_it_works(self.broker.start, "Kafka unavailable, retrying", after_failure=self._disconnect)
+        self._connected.set()
+        log.info("connected to Kafka")
+
+    async def _disconnect(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
 
     async def stop(self) -> None:
         if self._connector is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -14,9 +13,8 @@ from runtime.bus import Bus, Subscription
 from runtime.documents import Documents, MemoryDocuments, MongoDocuments
 from runtime.mongo import Database
 from runtime.outbox import OutboxRelay
+from runtime.retry import until_it_works
 from runtime.web import Check
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,17 +55,8 @@ class Service:
             await self.relay.start()
 
     async def _prepare(self) -> None:
-        delay = 0.5
-        for step in self.on_start:
-            while True:
-                try:
-                    await step()
-                    break
-                except Exception as error:  # a dependency is down: try again, readiness says 503 meanwhile
-                    log.warning("start-up step failed, retrying", extra={"step": step.__name__,
-                                                                          "error": repr(error)})
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 5.0)
+        for step in self.on_start:  # a dependency is down: try again, readiness says 503 meanwhile
+            await until_it_works(step, "start-up step failed, retrying", {"step": step.__name__})
         self.prepared.set()
         if self.relay is not None:
             self.relay.kick()
