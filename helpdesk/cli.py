@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from runtime import heap, logs
 
 cli = typer.Typer(help="Partner Help Desk.", no_args_is_help=True, add_completion=False)
-infra = typer.Typer(help="The local Kafka broker and FerretDB server (deploy/local).", no_args_is_help=True)
+infra = typer.Typer(help="The local Kafka broker, FerretDB and SMTP servers (deploy/local).", no_args_is_help=True)
 contracts_cli = typer.Typer(help="The event contracts' JSON Schemas.", no_args_is_help=True)
 cli.add_typer(infra, name="infra")
 cli.add_typer(contracts_cli, name="contracts")
@@ -83,19 +83,19 @@ def _infra(action: str) -> None:
 
 @infra.command("up")
 def infra_up() -> None:
-    """Fetch, build and start Kafka and FerretDB on loopback, then wait until both are healthy."""
+    """Fetch, build and start Kafka, FerretDB and the SMTP server on loopback, then wait until all are healthy."""
     _infra("up")
 
 
 @infra.command("down")
 def infra_down() -> None:
-    """Stop Kafka and FerretDB."""
+    """Stop Kafka, FerretDB and the SMTP server."""
     _infra("down")
 
 
 @infra.command("status")
 def infra_status() -> None:
-    """Say whether Kafka and FerretDB are running and healthy."""
+    """Say whether Kafka, FerretDB and the SMTP server are running and healthy."""
     _infra("status")
 
 

@@ -73,8 +73,10 @@ def build(seed: bool = True, gateway_settings: GatewaySettings | None = None) ->
 
 
 def _settings(kind: ServiceKind, seed: bool) -> CommonSettings:
-    """In memory, seeded with the demo data (where the service has any) unless told otherwise."""
+    """In memory, seeded with the demo data (where the service has any) unless told otherwise; mail kept, not sent."""
     given: dict[str, Any] = {"storage": "memory"}
     if "seed" in kind.settings.model_fields:
         given["seed"] = "demo" if seed else "none"
+    if "mailer" in kind.settings.model_fields:
+        given["mailer"] = "memory"  # no real mail: the operator's outbox shows what was "sent"
     return kind.settings(**given)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every check and every test: lint, types, event contracts, then unit, integration (real Kafka and FerretDB,
+# Every check and every test: lint, types, event contracts, then unit, integration (real Kafka, FerretDB and SMTP,
 # started here from deploy/local) and end-to-end tests. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."

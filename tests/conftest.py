@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import mailbox
 import os
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +19,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 KAFKA = os.environ.get("HELPDESK_TEST_KAFKA", "127.0.0.1:9092")
 MONGO = os.environ.get("HELPDESK_TEST_MONGO", "mongodb://127.0.0.1:27017/?directConnection=true")
+SMTP = os.environ.get("HELPDESK_TEST_SMTP", "127.0.0.1:8025")
+# Where deploy/local's SMTP server keeps what it receives.
+MAILDIR = Path(os.environ.get("HELPDESK_TEST_MAILDIR") or Path(
+    os.environ.get("HELPDESK_INFRA_DIR") or Path(__file__).resolve().parents[1] / ".infra") / "mail")
 
 
 def _reachable(host_port: str) -> bool:
@@ -47,6 +54,20 @@ def kafka_bootstrap() -> str:
 def mongo_url() -> str:
     require_infra("FerretDB", MONGO.split("//", 1)[1].split("/", 1)[0])
     return MONGO
+
+
+@pytest.fixture
+def smtp_server() -> tuple[str, int]:
+    """The local SMTP server's host and port; what it receives is read back with `received`."""
+    require_infra("The SMTP server", SMTP)
+    host, port = SMTP.rsplit(":", 1)
+    return host, int(port)
+
+
+def received(recipient: str) -> list[Message]:
+    """The mails the local SMTP server received for `recipient` (each test uses an address of its own)."""
+    return [message for message in mailbox.Maildir(MAILDIR, create=False)
+            if message.get("X-RcptTo", "").lower() == recipient.lower()]
 
 
 @contextlib.asynccontextmanager

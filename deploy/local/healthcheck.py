@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Dependency-free protocol probes for the local Kafka broker and FerretDB.
+"""Dependency-free protocol probes for the local Kafka broker, FerretDB and SMTP server.
 
 Usage:
     healthcheck.py port  HOST PORT   # TCP connect only
     healthcheck.py kafka HOST PORT   # Kafka ApiVersions request must succeed
     healthcheck.py mongo HOST PORT   # MongoDB {ping: 1} must return ok: 1
+    healthcheck.py smtp  HOST PORT   # an SMTP greeting, then EHLO must be answered 250
 
 Exit status is 0 when the probe succeeds, 1 otherwise (the reason is printed
 to stderr). Only the standard library is used, so the probes work before any
@@ -14,6 +15,7 @@ project virtualenv exists.
 from __future__ import annotations
 
 import os
+import smtplib
 import socket
 import struct
 import sys
@@ -134,7 +136,19 @@ def probe_mongo(host: str, port: int) -> str:
     return "ping ok"
 
 
-PROBES = {"port": probe_port, "kafka": probe_kafka, "mongo": probe_mongo}
+def probe_smtp(host: str, port: int) -> str:
+    """Read the server's greeting, say EHLO, expect 250, say goodbye."""
+    try:
+        with smtplib.SMTP(host, port, timeout=TIMEOUT) as smtp:
+            code, _ = smtp.ehlo("healthcheck")
+    except smtplib.SMTPException as exc:
+        raise ProbeError(f"SMTP: {exc}") from exc
+    if code != 250:
+        raise ProbeError(f"EHLO answered {code}")
+    return "EHLO ok"
+
+
+PROBES = {"port": probe_port, "kafka": probe_kafka, "mongo": probe_mongo, "smtp": probe_smtp}
 
 
 def main(argv: list[str]) -> int:

@@ -2,9 +2,11 @@
 # Local development infrastructure without Docker:
 #   - Apache Kafka 4.x, single node in KRaft combined mode (broker+controller)
 #   - FerretDB 1.x (MongoDB wire protocol) on the embedded SQLite backend
-# Both listen on 127.0.0.1 only. Everything (jar/module caches, the FerretDB
-# binary, data, logs, pid files) lives under one directory, $HELPDESK_INFRA_DIR
-# (default: <repo root>/.infra). See deploy/local/README.md.
+#   - an SMTP server (aiosmtpd, from the project's .venv) that keeps every mail
+#     it receives in a Maildir, for the tests that send real mail
+# All listen on 127.0.0.1 only. Everything (jar/module caches, the FerretDB
+# binary, data, mail, logs, pid files) lives under one directory,
+# $HELPDESK_INFRA_DIR (default: <repo root>/.infra). See deploy/local/README.md.
 #
 # Usage: deploy/local/infra.sh up|down|status|reset
 set -euo pipefail
@@ -17,13 +19,16 @@ HOST=127.0.0.1
 KAFKA_PORT=${KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
 MONGO_PORT=${MONGO_PORT:-27017}
+SMTP_PORT=${SMTP_PORT:-8025}
+# The SMTP server is aiosmtpd, a dev dependency: `scripts/bootstrap.sh dev` installs it into .venv.
+SMTP_PYTHON=${SMTP_PYTHON:-$REPO_ROOT/.venv/bin/python}
 KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}
 FERRETDB_LOG_LEVEL=${FERRETDB_LOG_LEVEL:-WARN}
 START_TIMEOUT=${INFRA_START_TIMEOUT:-90}
 STOP_TIMEOUT=${INFRA_STOP_TIMEOUT:-30}
 PYTHON=${PYTHON:-python3}
 
-COMPONENTS=(kafka ferretdb)
+COMPONENTS=(kafka ferretdb smtp)
 
 # ---------------------------------------------------------------- helpers --
 
@@ -54,6 +59,7 @@ init_paths() {
     FDB_BIN=$INFRA/bin/ferretdb
     FDB_DATA=$FDB_HOME/data
     FDB_STATE=$FDB_HOME/state
+    MAIL_DIR=$INFRA/mail
     mkdir -p "$LOGS" "$RUN"
 }
 
@@ -75,6 +81,7 @@ ports_of() {
     case $1 in
         kafka) printf 'KAFKA_PORT=%s KAFKA_CONTROLLER_PORT=%s\n' "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" ;;
         ferretdb) printf 'MONGO_PORT=%s\n' "$MONGO_PORT" ;;
+        smtp) printf 'SMTP_PORT=%s\n' "$SMTP_PORT" ;;
     esac
 }
 
@@ -101,6 +108,7 @@ pid_of() {
     case $name in
         kafka) pattern="kafka.Kafka $KAFKA_CONF" ;;
         ferretdb) pattern="$FDB_BIN --handler" ;;
+        smtp) pattern="-m aiosmtpd -n -l $HOST:" ;;
     esac
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$pattern" || return 1
     printf '%s\n' "$pid"
@@ -372,6 +380,35 @@ ferretdb_healthy() {
     probe mongo "$HOST" "$MONGO_PORT"
 }
 
+# ------------------------------------------------------------------- SMTP --
+
+smtp_version() {
+    "$SMTP_PYTHON" -c 'import importlib.metadata as m; print(m.version("aiosmtpd"))' 2>/dev/null || echo "(not installed)"
+}
+
+# aiosmtpd's own Mailbox handler: every mail received is added to the Maildir
+# $INFRA/mail as it came (tests read it back with Python's mailbox.Maildir).
+# `-n`: stay the user who started it (as root it would switch to nobody).
+start_smtp() {
+    local pid
+    if pid=$(pid_of smtp); then
+        check_running_ports smtp
+        return 0
+    fi
+    ensure_port_free "$SMTP_PORT" "the SMTP server (SMTP_PORT)"
+    "$SMTP_PYTHON" -c 'import aiosmtpd' 2>/dev/null ||
+        die "the SMTP server needs aiosmtpd in $SMTP_PYTHON; run scripts/bootstrap.sh dev first"
+    # The Maildir's own folders: the handler makes them only when it makes the Maildir itself.
+    mkdir -p "$MAIL_DIR/cur" "$MAIL_DIR/new" "$MAIL_DIR/tmp"
+    launch smtp "$SMTP_PYTHON" -m aiosmtpd -n -l "$HOST:$SMTP_PORT" -c aiosmtpd.handlers.Mailbox "$MAIL_DIR"
+    log "started the SMTP server (pid $(<"$(pid_file smtp)"))"
+}
+
+smtp_healthy() {
+    pid_of smtp >/dev/null || return 1
+    probe smtp "$HOST" "$SMTP_PORT"
+}
+
 # ----------------------------------------------------------------- status --
 
 healthy() { "${1}_healthy"; }
@@ -381,6 +418,7 @@ status_line() {
     case $name in
         kafka) detail="$HOST:$KAFKA_PORT (controller $HOST:$KAFKA_CONTROLLER_PORT)  Kafka $(kafka_version)" ;;
         ferretdb) detail="mongodb://$HOST:$MONGO_PORT/  FerretDB $(ferretdb_pinned_version)" ;;
+        smtp) detail="smtp://$HOST:$SMTP_PORT  aiosmtpd $(smtp_version), mail in $MAIL_DIR" ;;
     esac
     if pid=$(pid_of "$name"); then
         if healthy "$name"; then
@@ -454,9 +492,13 @@ cmd_up() {
     if ! pid_of ferretdb >/dev/null; then
         ensure_port_free "$MONGO_PORT" "FerretDB (MONGO_PORT)"
     fi
+    if ! pid_of smtp >/dev/null; then
+        ensure_port_free "$SMTP_PORT" "the SMTP server (SMTP_PORT)"
+    fi
     # Kafka first: it starts (JVM, ~3 s) while FerretDB is being built/started.
     start_kafka
     start_ferretdb
+    start_smtp
     if ! wait_healthy; then
         cmd_status || true
         die "start-up failed (logs in $LOGS)"
@@ -492,8 +534,8 @@ stop_component() {
 cmd_down() {
     take_lock
     local name
-    # FerretDB first (fast), then the broker (controlled shutdown, a few s).
-    for name in ferretdb kafka; do
+    # The SMTP server and FerretDB first (fast), then the broker (controlled shutdown, a few s).
+    for name in smtp ferretdb kafka; do
         stop_component "$name"
     done
 }
@@ -501,21 +543,21 @@ cmd_down() {
 cmd_reset() {
     cmd_down
     log "wiping data and logs (caches in $INFRA are kept)"
-    rm -rf "$KAFKA_DATA" "$(dirname "$KAFKA_CONF")" "$FDB_DATA" "$FDB_STATE"
-    rm -f "$LOGS"/kafka.log* "$LOGS"/ferretdb.log*
+    rm -rf "$KAFKA_DATA" "$(dirname "$KAFKA_CONF")" "$FDB_DATA" "$FDB_STATE" "$MAIL_DIR"
+    rm -f "$LOGS"/kafka.log* "$LOGS"/ferretdb.log* "$LOGS"/smtp.log*
 }
 
 usage() {
     cat <<EOF
 Usage: $(basename "$0") up|down|status|reset
 
-  up      fetch/build what is missing, start Kafka and FerretDB, wait until healthy
-  down    stop both (TERM, then KILL after \$INFRA_STOP_TIMEOUT s)
-  status  print the state of each; exit 0 only if both are healthy
-  reset   stop both and delete their data and logs (keeps downloaded/built caches)
+  up      fetch/build what is missing, start Kafka, FerretDB and the SMTP server, wait until healthy
+  down    stop them (TERM, then KILL after \$INFRA_STOP_TIMEOUT s)
+  status  print the state of each; exit 0 only if all are healthy
+  reset   stop them and delete their data, mail and logs (keeps downloaded/built caches)
 
 State directory: \${HELPDESK_INFRA_DIR:-<repo>/.infra}
-Ports: KAFKA_PORT=$KAFKA_PORT KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT MONGO_PORT=$MONGO_PORT
+Ports: KAFKA_PORT=$KAFKA_PORT KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT MONGO_PORT=$MONGO_PORT SMTP_PORT=$SMTP_PORT
 EOF
 }
 
@@ -529,6 +571,7 @@ main() {
     check_port_var KAFKA_PORT "$KAFKA_PORT"
     check_port_var KAFKA_CONTROLLER_PORT "$KAFKA_CONTROLLER_PORT"
     check_port_var MONGO_PORT "$MONGO_PORT"
+    check_port_var SMTP_PORT "$SMTP_PORT"
     [[ $START_TIMEOUT =~ ^[0-9]+$ ]] || die "INFRA_START_TIMEOUT must be a number of seconds"
     [[ $STOP_TIMEOUT =~ ^[0-9]+$ ]] || die "INFRA_STOP_TIMEOUT must be a number of seconds"
     need "$PYTHON" "used for health checks"

@@ -1,14 +1,15 @@
-"""What the platform's operators do: import data, pass on mail providers' delivery reports."""
+"""What the platform's operators do: import data, pass on mail providers' delivery reports, read the embedded mode's
+outbox."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request
 
 from gateway.auth import Operator
 from gateway.deps import ServicesDep
-from gateway.schemas import COMMON_ERRORS, DeliveryReport, DeliveryReportsRecorded, ImportReport
+from gateway.schemas import COMMON_ERRORS, DeliveryReport, DeliveryReportsRecorded, ImportReport, OutboxMail, errors
 
 router = APIRouter(prefix="/api/v1/operator", tags=["operator"], responses=COMMON_ERRORS)
 
@@ -28,3 +29,11 @@ async def import_records(request: Request, operator: Operator, services: Service
 async def email_events(reports: Annotated[list[DeliveryReport], Body(max_length=10_000)], operator: Operator,
                        services: ServicesDep) -> dict[str, Any]:
     return await services.email.record_reports(reports)
+
+
+@router.get("/outbox", response_model=list[OutboxMail], responses=errors(404),
+            summary="The mails the embedded mode kept instead of sending, newest first; 404 when mail is really sent.")
+async def outbox(operator: Operator, services: ServicesDep,
+                 to: Annotated[str | None, Query(max_length=320, description="Only the mails to this address.")] = None
+                 ) -> list[dict[str, Any]]:
+    return await services.email.outbox(to)

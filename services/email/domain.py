@@ -8,8 +8,9 @@ report from before an agent removed the suppression never puts it back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -62,6 +63,24 @@ class LastMessage(BaseModel):
     reason: str | None = None
 
 
+# Every state a message to an address can be in: a provider's report (DeliveryStatus), or `failed`, which only the
+# service's own sending reaches (it gave up) and which no event carries.
+MessageStatus = Literal["queued", "sent", "delivered", "deferred", "bounced", "complained", "suppressed", "failed"]
+RECENT_MESSAGES = 20
+
+
+class RecentMessage(BaseModel):
+    """One of an address's recent messages as an agent sees it: sent by this service, or reported by a provider."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str = Field(description="What the message was, e.g. verification_code; empty when not known.")
+    subject: str = Field("", description="Its subject; empty for a provider's report, which does not give it.")
+    status: MessageStatus
+    at: datetime = Field(description="When it came to this status.")
+    reason: str | None = Field(None, description="The mail server's reply or the provider's words.")
+
+
 class Suppression(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -72,6 +91,8 @@ class Suppression(BaseModel):
 class AddressStatus(Versioned):
     address: str
     last_message: LastMessage | None = None
+    # The reports before the last one, newest first: with it, the address's recent reports.
+    earlier: tuple[LastMessage, ...] = ()
     suppression: Suppression | None = None
     suppression_removed_at: datetime | None = None
 
@@ -92,7 +113,11 @@ def reported(current: AddressStatus | None, address: str, message: LastMessage, 
     if last is not None and (message.at < last.at or message == last or (not dated and _same_news(message, last))
                              or (message.at == last.at and STAGE[message.status] <= STAGE[last.status])):
         return None
-    return state.model_copy(update={"last_message": message, "suppression": _suppression(state, message)})
+    # A report of the same moment as the last replaces it, as it would have if it had come first.
+    earlier = (last, *state.earlier)[:RECENT_MESSAGES - 1] if last is not None and last.at != message.at else (
+        state.earlier)
+    return state.model_copy(update={"last_message": message, "earlier": earlier,
+                                    "suppression": _suppression(state, message)})
 
 
 # Two reports of the same moment: the one further along a message's life stands, whichever arrives last, so
@@ -128,15 +153,21 @@ def suppression_of(current: AddressStatus | None) -> Suppression:
 
 
 class AddressView(BaseModel):
-    """What an agent sees of an address: its last message and whether, and why, it is suppressed."""
+    """What an agent sees of an address: its last message, its recent ones and whether, and why, it is suppressed."""
 
     address: str
     last_message: LastMessage | None
+    messages: list[RecentMessage] = Field(description="Recent messages, newest first: those the service sent and "
+                                                      "those a provider reported on.")
     suppressed: bool
     suppression: Suppression | None
 
 
-def view(address: str, state: AddressStatus | None) -> AddressView:
+def view(address: str, state: AddressStatus | None, sent: Sequence[RecentMessage] = ()) -> AddressView:
+    """The address as an agent sees it, with `sent`, the service's own recent messages to it."""
     suppression = state.suppression if state else None
+    reports = (state.last_message, *state.earlier) if state and state.last_message else ()
+    messages = [*sent, *(RecentMessage.model_validate(report.model_dump()) for report in reports)]
     return AddressView(address=address, last_message=state.last_message if state else None,
+                       messages=sorted(messages, key=lambda message: message.at, reverse=True)[:RECENT_MESSAGES],
                        suppressed=suppression is not None, suppression=suppression)

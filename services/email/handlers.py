@@ -11,6 +11,7 @@ from runtime.times import utc_now
 from runtime.versioned import Decision
 from services.email import domain
 from services.email.domain import AddressStatus, AddressView, DeliveryReport, Suppression
+from services.email.outgoing import OutgoingStore
 from services.email.store import AddressStore
 
 
@@ -51,10 +52,11 @@ async def remove_suppression(address: str, store: AddressStore, *, user_id: str 
     return domain.view(key, (await store.change(key, decide)).record)
 
 
-async def address_status(address: str, store: AddressStore) -> AddressView:
-    """The address's last message and suppression; an address never reported on has neither."""
+async def address_status(address: str, store: AddressStore, outgoing: OutgoingStore) -> AddressView:
+    """The address's last report, its recent messages (sent here or reported on) and its suppression."""
     key = domain.address_key(address)
-    return domain.view(key, await store.get(key))
+    sent = [message.seen() for message in await outgoing.sent_to(key)]
+    return domain.view(key, await store.get(key), sent)
 
 
 async def suppression(address: str, store: AddressStore) -> Suppression:

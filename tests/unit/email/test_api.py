@@ -33,6 +33,8 @@ async def test_reports_are_recorded_and_the_address_reads_back(client: httpx.Asy
     assert status.json() == {
         "address": "rene.lefevre@bistro.example", "suppressed": True,
         "last_message": {"kind": "", "status": "bounced", "at": "2025-03-01T12:00:00Z", "reason": "550 5.1.1"},
+        "messages": [{"kind": "", "subject": "", "status": "bounced", "at": "2025-03-01T12:00:00Z",
+                      "reason": "550 5.1.1"}],
         "suppression": {"reason": "550 5.1.1", "since": "2025-03-01T12:00:00Z"}}
 
 

@@ -14,6 +14,7 @@ from contracts.email import DeliveryStatus, EmailStatusChanged, SuppressionRemov
 from services.email import demo
 from services.email.domain import STAGE, DeliveryReport, InvalidAddress, NotSuppressed
 from services.email.handlers import address_status, record_reports, remove_suppression
+from services.email.outgoing import OutgoingStore
 from services.email.store import AddressStore
 
 pytestmark = pytest.mark.unit
@@ -37,7 +38,7 @@ async def announced(store: AddressStore) -> list[Event]:
 
 
 async def shown(store: AddressStore, address: str = JANE) -> dict[str, Any]:
-    return (await address_status(address, store)).model_dump(mode="json")
+    return (await address_status(address, store, OutgoingStore.memory())).model_dump(mode="json")
 
 
 class TestLastMessage:
@@ -49,7 +50,12 @@ class TestLastMessage:
         assert await shown(store) == {
             "address": JANE, "suppressed": False, "suppression": None,
             "last_message": {"kind": "verification_code", "status": "delivered", "at": "2025-03-01T12:01:00Z",
-                             "reason": None}}
+                             "reason": None},
+            "messages": [
+                {"kind": "verification_code", "subject": "", "status": "delivered", "at": "2025-03-01T12:01:00Z",
+                 "reason": None},
+                {"kind": "verification_code", "subject": "", "status": "sent", "at": "2025-03-01T12:00:00Z",
+                 "reason": None}]}
         event = (await announced(store))[-1]
         assert isinstance(event, EmailStatusChanged)
         assert (event.address, event.status, event.kind, event.at) == (JANE, "delivered", "verification_code",
@@ -102,7 +108,8 @@ class TestLastMessage:
     async def test_an_address_never_reported_on_has_no_message_and_is_not_suppressed(
             self, store: AddressStore) -> None:
         assert await shown(store, "nobody@acme.example") == {
-            "address": "nobody@acme.example", "last_message": None, "suppressed": False, "suppression": None}
+            "address": "nobody@acme.example", "last_message": None, "messages": [], "suppressed": False,
+            "suppression": None}
         assert await store.documents.count() == 0
 
 
@@ -199,7 +206,7 @@ class TestReports:
 
     async def test_a_bad_address_is_refused_when_asked_about(self, store: AddressStore) -> None:
         with pytest.raises(InvalidAddress, match="'jane@' is not an e-mail address"):
-            await address_status("jane@", store)
+            await address_status("jane@", store, OutgoingStore.memory())
 
 
 class TestDemo:
