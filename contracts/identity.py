@@ -106,6 +106,8 @@ class User(_Snapshot):
     features: dict[str, bool] = Field(default_factory=dict, description="Features enabled (true) or disabled "
                                       "(false) for the user, by name.",
                                       examples=[{"recording": True, "webinars": False}])
+    locale: Literal["en", "it"] = Field("en", description="The language of the mail the user gets: en (English) "
+                                                         "or it (Italian).")
 
 
 class Device(_Snapshot):

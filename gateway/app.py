@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from gateway.audit import AuditTrail
+from gateway.audit import AuditTrail, Commands
 from gateway.auth import TokenIssuer, Verifier
 from gateway.clients import Services
 from gateway.config import GatewaySettings
@@ -17,7 +17,18 @@ from gateway.edge import SecurityHeaders, TrustedHosts
 from gateway.jwks import JwksVerifier
 from gateway.limits import RateLimit, RequestLimits
 from gateway.roles import RoleProjection
-from gateway.routes import auth, customer_admin, customers, devices, operator, orders, partner_admin, search, users
+from gateway.routes import (
+    auth,
+    customer_admin,
+    customers,
+    devices,
+    operator,
+    orders,
+    partner_admin,
+    search,
+    users,
+    verification_codes,
+)
 from runtime.bus import Bus
 from runtime.service import Service
 from runtime.web import Check, create_app
@@ -27,7 +38,7 @@ STATIC = Path(__file__).parent / "static"
 
 # Every area of the public API, in the order of its paths in /openapi.json.
 ROUTERS = (auth.router, customer_admin.router, customers.router, devices.router, operator.router, orders.router,
-           partner_admin.router, search.router, users.router)
+           partner_admin.router, search.router, users.router, verification_codes.router)
 
 
 def build(settings: GatewaySettings, services: Services, bus: Bus, checks: dict[str, Check] | None = None
@@ -44,6 +55,7 @@ def build(settings: GatewaySettings, services: Services, bus: Bus, checks: dict[
     app.state.services = services
     app.state.roles = projection
     app.state.audit = AuditTrail(bus)
+    app.state.commands = Commands(bus)
     app.state.search_limit = RateLimit(settings.search_burst, settings.search_per_minute)
     issuer, verifier = _verifier(settings)
     app.state.issuer, app.state.verifier = issuer, verifier

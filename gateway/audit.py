@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from contracts import Event
 from contracts.gateway import AgentActionRecorded
 from gateway.auth import Principal
 from runtime.bus import Bus
@@ -27,16 +28,31 @@ class AuditTrail:
             target_id=target_id, org_id=org_id, partner_id=agent.partner_id or None,
             correlation_id=current_correlation_id(),
         )
-        try:
-            await self.bus.publish(event)
-        except Exception as error:  # the bus is down: refuse rather than serve an unaudited read
-            log.error("audit event not published", extra={"action": action, "error": repr(error)})
-            raise ApiError(503, "service_unavailable", "This action cannot be recorded right now. Please try again.",
-                           headers={"Retry-After": "5"}) from error
+        # The bus is down: refuse rather than serve an unaudited read.
+        await published(self.bus, event, "This action cannot be recorded right now. Please try again.")
         # The target stays in the event: a search's is what the agent typed, an address or a phone number, and a
         # log line is read by more people and kept longer. The correlation id leads from this line to the event.
         log.info("agent action", extra={"agent_id": agent.user_id, "action": action, "target_type": target_type,
                                         "org_id": org_id})
+
+
+class Commands:
+    """What the gateway asks a service to do on an agent's behalf, as events (a code to send), once recorded."""
+
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+
+    async def send(self, command: Event) -> None:
+        await published(self.bus, command, "This request cannot be passed on right now. Please try again.")
+
+
+async def published(bus: Bus, event: Event, refusal: str) -> None:
+    """Publish `event`, or answer 503 with `refusal` when the bus cannot take it."""
+    try:
+        await bus.publish(event)
+    except Exception as error:
+        log.error("event not published", extra={"event_type": event.event_type, "error": repr(error)})
+        raise ApiError(503, "service_unavailable", refusal, headers={"Retry-After": "5"}) from error
 
 
 def _audit(request: Request) -> AuditTrail:
@@ -45,3 +61,11 @@ def _audit(request: Request) -> AuditTrail:
 
 
 AuditDep = Annotated[AuditTrail, Depends(_audit)]
+
+
+def _commands(request: Request) -> Commands:
+    commands: Commands = request.app.state.commands
+    return commands
+
+
+CommandsDep = Annotated[Commands, Depends(_commands)]

@@ -28,8 +28,9 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The error answers a route documents, all in the one error shape."""
     reasons = {400: "Bad request.", 401: "No or invalid token.", 403: "Lacking the role.",
                404: "Unknown, or not yours.", 409: "In conflict with a change made meanwhile.", 413: "Body too large.",
-               414: "Address too long.", 422: "Invalid input.",
-               429: "Too many requests; see Retry-After.", 503: "A service is down; see Retry-After."}
+               410: "No longer valid (expired or used).", 414: "Address too long.", 422: "Invalid input.",
+               423: "Locked after too many wrong tries.", 429: "Too many requests; see Retry-After.",
+               503: "A service is down; see Retry-After."}
     return {status: {"model": ErrorBody, "description": reasons[status]} for status in statuses}
 
 
@@ -134,6 +135,22 @@ class LastMessage(_Shape):
     reason: str | None = Field(None, description="The mail provider's words, e.g. an SMTP reply.")
 
 
+# What became of a message: a provider's report (DeliveryStatus), or `failed` when the service gave up sending it.
+MessageStatus = Literal["queued", "sent", "delivered", "deferred", "bounced", "complained", "suppressed", "failed"]
+
+
+class RecentMessage(_Shape):
+    kind: str = Field(description="What the message was, e.g. verification_code; empty when not known.")
+    subject: str = Field(description="Its subject; empty when a mail provider reported on it without one.")
+    status: MessageStatus = Field(description="queued (waiting to be sent), sent (the mail server accepted it), "
+                                              "deferred (it will be tried again), failed (it was given up), "
+                                              "suppressed (not sent: the address is on the suppression list), or "
+                                              "a mail provider's report: delivered, bounced, complained.")
+    at: datetime = Field(description="When it came to this status.")
+    reason: str | None = Field(None, description="The mail server's reply (e.g. `250 2.0.0 OK`, `421 try again "
+                                                 "later`) or the provider's words; null when there was none.")
+
+
 class Suppression(_Shape):
     reason: str
     since: datetime
@@ -142,6 +159,9 @@ class Suppression(_Shape):
 class EmailStatus(_Shape):
     address: str
     last_message: LastMessage | None = Field(description="The last message a mail provider reported on.")
+    messages: list[RecentMessage] = Field(default_factory=list, description=(
+        "The recent messages to this address, newest first (at most 20): those the help desk sent, each at its "
+        "latest status, and the mail providers' reports on the address."))
     suppressed: bool = Field(description="Whether mail to this address is held back until an agent removes it.")
     suppression: Suppression | None
 
@@ -159,6 +179,7 @@ class UserView(_Shape):
     roles: list[str]
     licenses: list[str]
     features: dict[str, bool]
+    locale: str = Field("en", description="The language of the mail the user gets: en or it.")
     devices: list[DeviceSummary]
     email: EmailStatus | None = Field(description="Delivery status of the user's mail and whether it is suppressed; "
                                                   "null while the email service is unavailable.")
@@ -226,6 +247,33 @@ class DeliveryReport(BaseModel):
     at: AwareDatetime | None = Field(None, description="When it happened; when absent, when the report arrives.")
 
 
+class OutboxMail(_Shape):
+    to: str = Field(examples=["jane.doe@acme.example"])
+    subject: str
+    text: str = Field(description="The plain text of the mail, as the user would read it.")
+    at: AwareDatetime = Field(description="When it was \"sent\".")
+
+
 class DeliveryReportsRecorded(_Shape):
     accepted: int
     changed: int = Field(description="How many changed an address: a repeat or an older report changes nothing.")
+
+
+CODE_PROOF = ("A verified code shows that the caller reads this user's mailbox now. It is not enough to reset a "
+              "password or credentials, nor to change who administers an organisation.")
+
+
+class CodeSent(_Shape):
+    code_id: str = Field(description="Id of the code, to check what the caller reads back (never the code).")
+    expires_at: AwareDatetime = Field(description="When the code stops being accepted: ten minutes after it was "
+                                                  "asked for.")
+    sent_to: str = Field(description="Where it was sent, masked.", examples=["j***@acme.example"])
+
+
+class CodeToCheck(BaseModel):
+    code: str = Field(min_length=1, max_length=32, description="The code as the caller reads it back; spaces and "
+                                                               "dashes do not count.", examples=["123 456"])
+
+
+class CodeChecked(_Shape):
+    verified: bool = Field(description=CODE_PROOF)

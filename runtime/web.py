@@ -54,10 +54,15 @@ class Refusal:
     status: int
     code: str
     message: str | Callable[[Exception], str] = str
+    # What else the answer says, from the error: more fields of the error body, and headers (Retry-After).
+    details: Callable[[Exception], Mapping[str, Any]] | None = None
+    headers: Callable[[Exception], Mapping[str, str]] | None = None
 
     def answer(self, error: Exception) -> JSONResponse:
         message = self.message if isinstance(self.message, str) else self.message(error)
-        return error_response(self.status, self.code, message)
+        details = self.details(error) if self.details else {}
+        return error_response(self.status, self.code, message, self.headers(error) if self.headers else None,
+                              **details)
 
 
 Refusals = Mapping[type[Exception], Refusal]

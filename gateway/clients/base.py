@@ -63,8 +63,11 @@ class ServiceClient:
             raise ApiError(503, "service_unavailable", f"The {self.name} service gave an unreadable answer.",
                            headers={"Retry-After": "5"}) from error
         if response.status_code >= 400:
-            detail = body.get("error", {}) if isinstance(body, dict) else {}
-            raise ApiError(response.status_code, detail.get("code", "error"), detail.get("message", "Request failed."))
+            # The service's refusal is the caller's: its code, message, further fields and when to try again.
+            detail = dict(body.get("error", {})) if isinstance(body, dict) else {}
+            code, message = detail.pop("code", "error"), detail.pop("message", "Request failed.")
+            retry = {"Retry-After": response.headers["Retry-After"]} if "Retry-After" in response.headers else {}
+            raise ApiError(response.status_code, code, message, headers=retry, **detail)
         return body
 
     async def close(self) -> None:

@@ -40,10 +40,27 @@ class EmailClient(ServiceClient):
         await self.delete(f"{_address(address)}/suppression", user_id=user_id, agent_id=agent_id,
                           partner_id=partner_id)
 
+    async def reserve_code(self, user: dict[str, Any], agent_id: str, partner_id: str) -> dict[str, Any]:
+        """Count a code for `user` (identity's view) against the user's and the agent's limits; 429 past them."""
+        reserved: dict[str, Any] = await self.post("/internal/verification-codes", {
+            "user_id": user["id"], "org_id": user["org_id"], "partner_id": partner_id, "agent_id": agent_id,
+            "address": user["email"], "name": user.get("display_name", ""), "locale": user.get("locale", "en")})
+        return reserved
+
+    async def check_code(self, code_id: str, user_id: str, code: str) -> dict[str, Any]:
+        checked: dict[str, Any] = await self.post(f"/internal/verification-codes/{segment(code_id)}/check",
+                                                  {"user_id": user_id, "code": code})
+        return checked
+
     async def record_reports(self, reports: Sequence[DeliveryReport]) -> dict[str, Any]:
         recorded: dict[str, Any] = await self.post(
             "/internal/email-events", [report.model_dump(mode="json", exclude_none=True) for report in reports])
         return recorded
+
+    async def outbox(self, to: str | None = None) -> list[dict[str, Any]]:
+        """The mails the embedded mode kept instead of sending, newest first; 404 no_outbox when mail is sent."""
+        kept: list[dict[str, Any]] = await self.get("/internal/outbox", to=to)
+        return kept
 
 
 def _address(address: str) -> str:

@@ -1,10 +1,17 @@
-"""Email's subscriptions: none yet; delivery reports and suppression changes come through its internal API."""
+"""Email's subscriptions: the gateway's CodeRequested makes the code and mails it."""
 
 from __future__ import annotations
 
-from runtime.bus import Subscription
-from services.email.store import AddressStore
+from functools import partial
+
+from contracts.gateway import CodeRequested
+from runtime.bus import Subscription, subscribe
+from services.email import verification
+from services.email.outgoing import OutgoingStore, Seal
+from services.email.store import CodeStore
+from services.email.verification import CodeRules
 
 
-def subscriptions(store: AddressStore) -> list[Subscription]:
-    return []
+def subscriptions(codes: CodeStore, outgoing: OutgoingStore, seal: Seal, rules: CodeRules) -> list[Subscription]:
+    issue = partial(verification.issue_code, store=codes, outgoing=outgoing, seal=seal, rules=rules)
+    return [subscribe("email", {CodeRequested: issue})]

@@ -158,6 +158,7 @@ class UserRecord(_Record):
     roles: list[NonEmpty] = []
     licenses: list[NonEmpty] = []
     features: dict[str, bool] = {}
+    locale: Literal["en", "it"] = "en"
 
 
 class DeviceRecord(_Record):

@@ -47,6 +47,8 @@ class Cluster:
         }
         if name in ("identity", "email", "access"):
             env[f"{prefix}_SEED"] = "demo"
+        if name == "email":
+            env["EMAIL_SECRET"] = f"secret-of-run-{self.run_id}"
         if name == "gateway":
             env["GATEWAY_AUTH_MODE"] = "demo"
             env.update({f"GATEWAY_{s.upper()}_URL": self.url(s) for s in SERVICES if s != "gateway"})

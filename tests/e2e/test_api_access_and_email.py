@@ -163,7 +163,9 @@ class TestEmail:
 
         assert response.json() == {
             "address": "jane.doe@acme.example", "suppressed": False, "suppression": None,
-            "last_message": {"kind": "welcome", "status": "delivered", "at": "2024-05-02T08:15:00Z", "reason": None}}
+            "last_message": {"kind": "welcome", "status": "delivered", "at": "2024-05-02T08:15:00Z", "reason": None},
+            "messages": [{"kind": "welcome", "subject": "", "status": "delivered", "at": "2024-05-02T08:15:00Z",
+                          "reason": None}]}
 
     async def test_reports_posted_by_the_operator_show_on_the_user_and_a_bad_one_is_explained(
             self, product: Product) -> None:

@@ -6,6 +6,7 @@ moved to another partner, a customer admin whose role was removed and a deleted 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 
@@ -47,6 +48,13 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/v1/operator/import"): Route(OPERATOR, AGENT, content=""),
     ("POST", "/api/v1/operator/email-events"): Route(
         OPERATOR, AGENT, body=[{"address": "jane.doe@acme.example", "status": "delivered"}]),
+    ("GET", "/api/v1/operator/outbox"): Route(OPERATOR, AGENT),
+    ("POST", "/api/v1/users/{user_id}/verification-codes"): Route(
+        AGENT, CUSTOMER_ADMIN, {"user_id": "u-jane"}, {"user_id": "u-hank"}, {"user_id": "u-nobody"}),
+    # The code sent to Jane and its id are filled in by the fixture, which sends one.
+    ("POST", "/api/v1/users/{user_id}/verification-codes/{code_id}/check"): Route(
+        AGENT, CUSTOMER_ADMIN, {"user_id": "u-jane", "code_id": ""}, {"user_id": "u-hank", "code_id": "c-1"},
+        {"user_id": "u-nobody", "code_id": "c-1"}, body={"code": ""}),
     ("GET", "/api/v1/search"): Route(AGENT, CUSTOMER_ADMIN),
     ("GET", "/api/v1/customers/{org_id}"): Route(
         AGENT, CUSTOMER_ADMIN, {"org_id": "o-acme"}, {"org_id": "o-globex"}, {"org_id": "o-nobody"}),
@@ -91,7 +99,24 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         bounced = await client.post("/api/v1/operator/email-events", json=HANK_BOUNCED, headers=operator)
         assert bounced.json() == {"accepted": 1, "changed": 1}
         await product.settle()
+        await _send_jane_a_code(client)
         yield client
+
+
+async def _send_jane_a_code(client: httpx.AsyncClient) -> None:
+    route = ROUTES[("POST", "/api/v1/users/{user_id}/verification-codes/{code_id}/check")]
+    sent = await client.post("/api/v1/users/u-jane/verification-codes", headers=await _login(client, AGENT))
+    operator = await _login(client, OPERATOR)
+
+    async def mailed() -> list[dict[str, str]]:
+        found: list[dict[str, str]] = (await client.get("/api/v1/operator/outbox", params={
+            "to": "jane.doe@acme.example"}, headers=operator)).json()
+        return found
+
+    text = (await eventually(mailed, timeout=DEADLINE_SECONDS, interval=0.02))[0]["text"]
+    route.own["code_id"] = sent.json()["code_id"]
+    assert isinstance(route.body, dict)
+    route.body["code"] = re.findall(r"\b\d{6}\b", text)[0]
 
 
 async def _import(client: httpx.AsyncClient, *records: dict[str, object]) -> None:

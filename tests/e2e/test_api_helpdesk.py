@@ -67,7 +67,9 @@ async def test_the_user_device_and_order_views(product: Product) -> None:
     assert [d["id"] for d in user["devices"]] == ["d-desk1"]
     assert user["email"] == {"address": "jane.doe@acme.example", "suppressed": False, "suppression": None,
                              "last_message": {"kind": "welcome", "status": "delivered", "at": "2024-05-02T08:15:00Z",
-                                              "reason": None}}
+                                              "reason": None},
+                             "messages": [{"kind": "welcome", "subject": "", "status": "delivered",
+                                           "at": "2024-05-02T08:15:00Z", "reason": None}]}
     assert device["owner"] == {"user_id": "u-jane", "name": "Jane Doe", "email": "jane.doe@acme.example"}
     assert device["org_name"] == "Acme Corporation"
     assert (order["number"], order["status"], order["org_id"]) == ("WO-100200", "provisioned", "o-acme")

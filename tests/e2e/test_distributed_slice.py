@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
-from tests.conftest import KAFKA, MONGO, require_infra
+from tests.conftest import KAFKA, MONGO, SMTP, received, require_infra
 from tests.e2e.processes import SERVICES, Cluster
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -119,3 +120,28 @@ def test_a_stopped_service_answers_503_and_the_gateway_recovers_when_it_returns(
     assert still_serving.status_code == 200  # what does not need search still works
     assert ready.status_code == 200  # so the replica stays in its load balancer
     assert [hit["id"] for hit in back["users"]] == ["u-jane"]  # type: ignore[index]
+
+
+def test_a_verification_code_goes_through_kafka_and_real_mail_and_checks(cluster: Cluster) -> None:
+    require_infra("The SMTP server", SMTP)
+    address = f"caller-{cluster.run_id}@acme.example"
+    caller = {"type": "user", "id": f"u-caller-{cluster.run_id}", "org_id": "o-acme", "email": address,
+              "first_name": "Carlo", "last_name": "Chiamante", "locale": "it"}
+    with httpx.Client(base_url=cluster.url("gateway"), timeout=30) as client:
+        client.post("/api/v1/operator/import", content=json.dumps(caller) + "\n",
+                    headers=login(client, "operator@helpdesk.local"))
+        agent = login(client, "agent@northwind.example")
+        codes = f"/api/v1/users/{caller['id']}/verification-codes"
+        sent = client.post(codes, headers=agent)
+        deadline = time.monotonic() + 30
+        while not received(address) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        mails = received(address)
+        text = next(part.get_payload(decode=True).decode() for part in mails[0].walk()  # type: ignore[union-attr]
+                    if part.get_content_type() == "text/plain")
+        code = re.findall(r"\b\d{6}\b", text)[0]
+        checked = client.post(f"{codes}/{sent.json()['code_id']}/check", json={"code": code}, headers=agent)
+
+    assert sent.status_code == 202, sent.text
+    assert len(mails) == 1
+    assert checked.json() == {"verified": True}

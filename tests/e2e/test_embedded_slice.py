@@ -157,6 +157,8 @@ async def test_the_demo_shows_a_granted_customer_one_that_has_not_granted_and_a_
     assert rene == {"address": "rene.lefevre@bistro.example", "suppressed": True,
                     "last_message": {"kind": "welcome", "status": "bounced", "at": "2024-05-02T08:16:00Z",
                                      "reason": "550 5.1.1 The mailbox does not exist"},
+                    "messages": [{"kind": "welcome", "subject": "", "status": "bounced", "at": "2024-05-02T08:16:00Z",
+                                  "reason": "550 5.1.1 The mailbox does not exist"}],
                     "suppression": {"reason": "550 5.1.1 The mailbox does not exist",
                                     "since": "2024-05-02T08:16:00Z"}}
 
