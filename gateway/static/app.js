@@ -1,4 +1,4 @@
-// The agent web console (index.html): sign in, search as the agent types, show the hits as text.
+// The agent web console (index.html): sign in, search as the agent types, open a user and check a caller with a code.
 "use strict";
 (function () {
   const TOKEN_KEY = "helpdesk.token";
@@ -57,10 +57,11 @@
   let sequence = 0;
 
   class ApiFailure extends Error {
-    constructor(status, code, message) {
+    constructor(status, code, message, detail) {
       super(message);
       this.status = status;
       this.code = code;
+      this.detail = detail || {};
     }
   }
 
@@ -105,7 +106,7 @@
       if (response.status === 429 && retryAfter && !/\d+ ?s/.test(message)) {
         message += ` Try again in ${retryAfter} s.`;
       }
-      throw new ApiFailure(response.status, detail.code || "http_error", message);
+      throw new ApiFailure(response.status, detail.code || "http_error", message, detail);
     }
     return payload;
   }
@@ -255,9 +256,14 @@
   function renderHit(kind, hit) {
     const matched = hit.matched || {};
     const field = FIELD_LABELS[matched.field] || String(matched.field || "").replace(/_/g, " ");
+    let open = null;
+    if (kind === "users") {
+      open = node("button", { type: "button", className: "link", "data-testid": "open-user" }, "Open");
+      open.addEventListener("click", () => openUser(hit.id));
+    }
     return node("li", { className: "hit", "data-testid": "hit", "data-kind": kind, "data-id": hit.id },
       node("div", { className: "hit-head" },
-        node("span", { className: "hit-title", "data-testid": "hit-title" }, hit.title),
+        node("span", { className: "hit-title", "data-testid": "hit-title" }, hit.title), open,
         kind === "customers" ? null : node("span", { className: "hit-org", title: "Customer org ID" }, hit.org_id)),
       hit.subtitle ? node("div", { className: "hit-subtitle", "data-testid": "hit-subtitle" }, hit.subtitle) : null,
       matched.field
@@ -288,6 +294,59 @@
     el.results.replaceChildren(...sections);
     el.results.dataset.q = q;
     el.status.textContent = total === 1 ? "1 result" : `${total} results`;
+  }
+
+  /* ---------- a user, and a verification code to confirm the caller is them ---------- */
+
+  const CODE_PROOF = "A verified code shows that the caller reads this user's mailbox now. It is not enough to " +
+    "reset a password or credentials, nor to change who administers an organisation.";
+  const CODE_OUTCOMES = {
+    code_mismatch: (e) => `Wrong code: ${e.attempts_left} attempts left.`,
+    code_locked: () => "Locked: too many wrong codes. Wait 15 minutes, then send a new code.",
+    code_expired: () => "Expired: codes last 10 minutes. Send a new one.",
+    code_used: () => "Already used. Send a new code to check again.",
+  };
+
+  async function openUser(userId) {
+    clearError();
+    let user;
+    try { user = await api(`/users/${encodeURIComponent(userId)}`); } catch (error) { showError(error.message); return; }
+    const outcome = node("p", { "data-testid": "code-outcome", role: "status", "aria-live": "polite" });
+    const codeInput = node("input", { type: "text", inputMode: "numeric", autocomplete: "off", maxLength: 32,
+                                      "aria-label": "Code the caller reads back", "data-testid": "code-input" });
+    const check = node("button", { type: "submit", "data-testid": "code-check", disabled: true }, "Check");
+    const send = node("button", { type: "button", "data-testid": "code-send" }, "Send code");
+    let codeId = null;
+    send.addEventListener("click", async () => {
+      try {
+        const sent = await api(`/users/${encodeURIComponent(userId)}/verification-codes`, { method: "POST" });
+        codeId = sent.code_id;
+        check.disabled = false;
+        outcome.textContent = `Code sent to ${sent.sent_to}; it expires at ${new Date(sent.expires_at).toLocaleTimeString()}.`;
+      } catch (error) { outcome.textContent = error.message; }
+    });
+    const form = node("form", { className: "code-check", "data-testid": "code-form" }, codeInput, check);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!codeId) return;
+      try {
+        await api(`/users/${encodeURIComponent(userId)}/verification-codes/${encodeURIComponent(codeId)}/check`,
+                  { method: "POST", body: { code: codeInput.value } });
+        outcome.textContent = "Verified: the caller reads this user's mailbox now.";
+      } catch (error) {
+        const explain = CODE_OUTCOMES[error.code];
+        outcome.textContent = explain ? explain(error.detail || {}) : error.message;
+      }
+    });
+    const panel = node("section", { className: "card user-panel", "data-testid": "user-panel",
+                                    "aria-label": `User ${user.display_name}` },
+      node("h2", { "data-testid": "user-panel-name" }, user.display_name),
+      node("p", {}, `${user.email_address} · ${user.status} · ${user.org_name}`),
+      node("p", { className: "hint", "data-testid": "code-proof" }, CODE_PROOF),
+      send, form, outcome);
+    const previous = document.querySelector('[data-testid="user-panel"]');
+    if (previous) previous.replaceWith(panel); else el.results.before(panel);
+    send.focus();
   }
 
   /* ---------- wiring ---------- */

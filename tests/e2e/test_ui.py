@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e.processes import embedded_product
@@ -222,3 +225,35 @@ def test_the_api_docs_show_every_operation_without_leaving_the_product(watched: 
     expect(page.locator(".opblock").first).to_be_visible()
     expect(page.locator(".opblock-summary-path", has_text="/api/v1/search")).to_have_count(1)
     assert refused == []
+
+
+def _mailed_code(product_url: str, to: str) -> str:
+    login = httpx.post(f"{product_url}/api/v1/auth/demo-login", json={"email": "operator@helpdesk.local"})
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    deadline = time.monotonic() + 10
+    while True:
+        mails = httpx.get(f"{product_url}/api/v1/operator/outbox", params={"to": to}, headers=headers).json()
+        if mails or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    return str(re.findall(r"\b\d{6}\b", mails[0]["text"])[0])
+
+
+def test_an_agent_sends_a_user_a_code_and_checks_what_the_caller_reads_back(page: Page, product_url: str) -> None:
+    sign_in(page, AGENT)
+    search(page, "jane")
+    page.get_by_test_id("open-user").click()
+    panel = page.get_by_test_id("user-panel")
+    expect(panel.get_by_test_id("user-panel-name")).to_have_text("Jane Doe")
+    expect(panel.get_by_test_id("code-proof")).to_contain_text("not enough to reset a password")
+
+    panel.get_by_test_id("code-send").click()
+    expect(panel.get_by_test_id("code-outcome")).to_contain_text("Code sent to j***@acme.example")
+    code = _mailed_code(product_url, "jane.doe@acme.example")
+    panel.get_by_test_id("code-input").fill("000000" if code != "000000" else "111111")
+    panel.get_by_test_id("code-check").click()
+    expect(panel.get_by_test_id("code-outcome")).to_have_text("Wrong code: 4 attempts left.")
+    panel.get_by_test_id("code-input").fill(code)
+    panel.get_by_test_id("code-check").click()
+
+    expect(panel.get_by_test_id("code-outcome")).to_have_text("Verified: the caller reads this user's mailbox now.")
