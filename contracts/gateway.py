@@ -36,3 +36,7 @@ class AgentActionRecorded(Event):
                                        "typed.", examples=["u-jane", "WO-100200"])
     org_id: str = Field(description="The customer org the action touched; the topic is keyed by it. Empty for a "
                                     "search not limited to one customer.", examples=["o-acme"])
+    reason: str | None = Field(None, description="Why the agent did it, in the agent's words (a ticket number or a "
+                                                 "sentence), when the action asks for one: a read-only session, a "
+                                                 "request for admin access, an admin change; null otherwise.",
+                               examples=["Ticket 4711: cannot join meetings"])

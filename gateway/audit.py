@@ -21,12 +21,14 @@ class AuditTrail:
     def __init__(self, bus: Bus) -> None:
         self.bus = bus
 
-    async def record(self, agent: Principal, action: str, target_type: str, target_id: str, org_id: str) -> None:
-        """Publish before answering: an action that cannot be recorded is not served."""
+    async def record(self, agent: Principal, action: str, target_type: str, target_id: str, org_id: str, *,
+                     reason: str | None = None) -> None:
+        """Publish before answering: an action that cannot be recorded is not served. `reason` is the agent's own
+        words for an action that asks for one (a session, a request, an admin change); the customer reads it."""
         event = AgentActionRecorded(
             agent_id=agent.user_id, agent_email=agent.email, action=action, target_type=target_type,
             target_id=target_id, org_id=org_id, partner_id=agent.partner_id or None,
-            correlation_id=current_correlation_id(),
+            correlation_id=current_correlation_id(), reason=reason,
         )
         # The bus is down: refuse rather than serve an unaudited read.
         await published(self.bus, event, "This action cannot be recorded right now. Please try again.")
