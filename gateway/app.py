@@ -18,6 +18,7 @@ from gateway.jwks import JwksVerifier
 from gateway.limits import RateLimit, RequestLimits
 from gateway.roles import RoleProjection
 from gateway.routes import (
+    admin_access,
     auth,
     customer_admin,
     customers,
@@ -25,10 +26,12 @@ from gateway.routes import (
     operator,
     orders,
     partner_admin,
+    read_only,
     search,
     users,
     verification_codes,
 )
+from gateway.sessions import SessionProjection
 from runtime.bus import Bus
 from runtime.service import Service
 from runtime.web import Check, create_app
@@ -37,8 +40,9 @@ STATIC = Path(__file__).parent / "static"
 
 
 # Every area of the public API, in the order of its paths in /openapi.json.
-ROUTERS = (auth.router, customer_admin.router, customers.router, devices.router, operator.router, orders.router,
-           partner_admin.router, search.router, users.router, verification_codes.router)
+ROUTERS = (admin_access.router, auth.router, customer_admin.router, customers.router, devices.router,
+           operator.router, orders.router, partner_admin.router, read_only.router, search.router, users.router,
+           verification_codes.router)
 
 
 def build(settings: GatewaySettings, services: Services, bus: Bus, checks: dict[str, Check] | None = None
@@ -54,6 +58,7 @@ def build(settings: GatewaySettings, services: Services, bus: Bus, checks: dict[
     app.state.settings = settings
     app.state.services = services
     app.state.roles = projection
+    app.state.sessions = sessions = SessionProjection()
     app.state.audit = AuditTrail(bus)
     app.state.commands = Commands(bus)
     app.state.search_limit = RateLimit(settings.search_burst, settings.search_per_minute)
@@ -67,7 +72,8 @@ def build(settings: GatewaySettings, services: Services, bus: Bus, checks: dict[
     for router in ROUTERS:
         app.include_router(router)
     _serve_ui(app)
-    return Service("gateway", app, subscriptions=[projection.subscription()], on_stop=on_stop)
+    return Service("gateway", app, subscriptions=[projection.subscription(), sessions.subscription()],
+                   on_stop=on_stop)
 
 
 def _verifier(settings: GatewaySettings) -> tuple[TokenIssuer | None, Verifier]:

@@ -159,6 +159,7 @@ def require(role: str) -> Any:
 
 
 HelpdeskAgent = Annotated[Principal, require("helpdesk")]
+HelpdeskAdvancedAgent = Annotated[Principal, require("helpdesk_advanced")]
 Operator = Annotated[Principal, require("operator")]
 PartnerAdmin = Annotated[Principal, require("partner_admin")]
 CustomerAdmin = Annotated[Principal, require("customer_admin")]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from contracts.email import DeliveryStatus
 
@@ -101,6 +101,17 @@ class GrantRequest(BaseModel):
     expires_at: AwareDatetime | None = Field(None, description="When access ends by itself; null: when revoked.")
 
 
+class CustomerReadOnlyAccess(ReadOnlyAccess):
+    """The customer's grant of read-only access to the agent's partner, as the agent sees it on the customer."""
+
+    since: datetime | None = Field(None, description="When the standing grant was given; null when not granted.")
+    why_not: Literal["never_granted", "revoked", "expired"] | None = Field(
+        None, description="When not granted: never granted to your partner, revoked, or expired.")
+    full_admin_request: dict[str, Any] | None = Field(
+        None, description="The agent's pending or open request for temporary full admin access to this customer, "
+                          "when there is one.")
+
+
 class CustomerView(_Shape):
     id: str
     name: str
@@ -112,7 +123,7 @@ class CustomerView(_Shape):
     subscriptions: list[Subscription]
     orders: list[OrderView]
     admins: list[Person]
-    read_only_access: ReadOnlyAccess
+    read_only_access: CustomerReadOnlyAccess
 
 
 class PhoneNumber(_Shape):
@@ -277,3 +288,180 @@ class CodeToCheck(BaseModel):
 
 class CodeChecked(_Shape):
     verified: bool = Field(description=CODE_PROOF)
+
+
+class AuditAgent(_Shape):
+    id: str = Field(description="User id of the agent.", examples=["u-agent"])
+    email: str | None = Field(description="The agent's e-mail when they acted; null when not recorded.",
+                              examples=["agent@northwind.example"])
+
+
+class AuditTarget(_Shape):
+    type: str = Field(examples=["user", "customer", "device", "order", "search", "read_only_session"])
+    id: str = Field(description="Id of what was touched (an order's number); for a search, the text searched for.")
+
+
+class AuditEntry(_Shape):
+    at: AwareDatetime = Field(description="When the agent did it.")
+    agent: AuditAgent
+    action: str = Field(description="What the agent did: `<target type>.<verb>`, or `search`.",
+                        examples=["user.viewed", "user.code_sent", "search"])
+    target: AuditTarget
+    reason: str | None = Field(description="Why, in the agent's words, for an action that asks for a reason.")
+    correlation_id: str = Field(description="Id of the request the action was part of.")
+    org_id: str = Field(description="The customer org it touched; empty for a search across customers.")
+
+
+class AuditLog(_Shape):
+    entries: list[AuditEntry] = Field(description="Newest first.")
+    next_cursor: str | None = Field(description="Pass it as `cursor` for the next page; null on the last page.")
+
+
+class AuditFilters(BaseModel):
+    agent: str | None = Field(None, min_length=1, max_length=320, description="Only this agent's actions: their "
+                                                                               "user id or e-mail address.")
+    action: str | None = Field(None, min_length=1, max_length=100, description="Only this action.",
+                               examples=["user.viewed"])
+    since: AwareDatetime | None = Field(None, description="Only actions at or after this time.")
+    until: AwareDatetime | None = Field(None, description="Only actions before this time.")
+    cursor: str | None = Field(None, max_length=200, description="The `next_cursor` of the page before.")
+    limit: int = Field(50, ge=1, le=200, description="At most this many entries.")
+
+
+class PartnerAuditFilters(AuditFilters):
+    org_id: str | None = Field(None, min_length=1, max_length=256, description="Only in this customer org.")
+
+
+AccessReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class AccessRequestBody(BaseModel):
+    reason: AccessReason = Field(description="Why you need full admin access: a ticket number or a sentence. The "
+                                             "customer's admins read it.", examples=["Ticket 4711: licence change"])
+
+
+class AccessRequestAsked(_Shape):
+    request_id: str
+    expires_at: AwareDatetime = Field(description="When the request lapses if no admin of the customer answers.")
+
+
+class AccessRequestEntry(_Shape):
+    request_id: str
+    agent: str = Field(description="The name of the agent asking.", examples=["Ava Advanced"])
+    partner: str = Field(description="The agent's partner.", examples=["Northwind Partners"])
+    reason: str = Field(description="Why, in the agent's words.")
+    status: Literal["pending", "approved", "denied", "expired", "ended"] = Field(
+        description="pending (waiting for an answer, an hour at most), approved (the agent has full admin access "
+                    "until expires_at), denied, expired (nobody answered in time), ended (its hour passed, or an "
+                    "admin ended it).")
+    expires_at: AwareDatetime = Field(description="When it lapses (pending), or when its access ends or ended.")
+
+
+class AdminSessionOpened(_Shape):
+    session_id: str
+    token: str = Field(description="Send it as the X-Admin-Session header, with your own sign-in, on "
+                                   "/api/v1/admin/{org_id}/… routes; it opens nothing else.")
+    expires_at: AwareDatetime = Field(description="When the customer's approval ends at the latest.")
+
+
+class AdminUserChange(BaseModel):
+    """A change of a user by an agent with full admin access; a field left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["active", "pending", "inactive"] | None = None
+    licenses: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] | None = Field(
+        None, max_length=100, description="The user's whole list of licence SKUs; each one the customer holds.")
+    features: dict[Annotated[str, StringConstraints(min_length=1, max_length=100)], bool] | None = Field(
+        None, max_length=100, description="Only the features to turn on (true) or off (false), by name.")
+
+
+class AdminUser(_Shape):
+    id: str
+    org_id: str
+    display_name: str
+    status: str
+    licenses: list[str]
+    features: dict[str, bool]
+
+
+# Read-only sessions: an agent opens a customer's org as its own admins see it, under the customer's grant.
+class ReadOnlySessionRequest(BaseModel):
+    reason: str = Field(max_length=1000, description="Why you open the customer's org: a ticket number or a "
+                                                     "sentence. The customer's admins read it in their audit log.",
+                        examples=["Ticket 4711: caller cannot join meetings"])
+
+    @field_validator("reason")
+    @classmethod
+    def _given(cls, reason: str) -> str:
+        if not reason.strip():
+            raise ValueError("give a ticket number or a sentence saying why you open the customer's org")
+        return reason.strip()
+
+
+class ReadOnlySessionOpened(_Shape):
+    session_id: str
+    token: str = Field(description="Opens only this customer's /api/v1/read-only/{org_id}/... routes, as a bearer "
+                                   "token; shown once.")
+    expires_at: AwareDatetime = Field(description="15 minutes from now; it ends sooner if the customer revokes "
+                                                  "access, the grant expires or you lose the Help Desk role.")
+
+
+_NEXT_CURSOR = "Pass it as `cursor` for the next page; null on the last page."
+
+
+class ReadOnlyUser(_Shape):
+    id: str
+    display_name: str
+    first_name: str
+    last_name: str
+    email: str
+    phone_numbers: list[PhoneNumber]
+    status: str
+    roles: list[str]
+    licenses: list[str]
+    features: dict[str, bool]
+
+
+class ReadOnlyUsers(_Shape):
+    items: list[ReadOnlyUser] = Field(description="By id.")
+    next_cursor: str | None = Field(description=_NEXT_CURSOR)
+
+
+class ReadOnlyDevice(_Shape):
+    id: str
+    product: str
+    serial: str
+    mac: str
+    sip_address: str | None = None
+    owner_user_id: str | None = None
+    owner_place: str | None = None
+    status: str
+
+
+class ReadOnlyDevices(_Shape):
+    items: list[ReadOnlyDevice] = Field(description="By id.")
+    next_cursor: str | None = Field(description=_NEXT_CURSOR)
+
+
+class ReadOnlyLicenses(_Shape):
+    items: list[License] = Field(description="The customer's licences, by SKU.")
+    next_cursor: str | None = Field(description=_NEXT_CURSOR)
+    subscriptions: list[Subscription] = Field(description="The customer's subscriptions (on every page).")
+
+
+class FeatureUse(_Shape):
+    enabled: int = Field(description="How many of the customer's users have it enabled.")
+    disabled: int = Field(description="How many have it disabled.")
+
+
+class ReadOnlySettings(_Shape):
+    id: str
+    name: str
+    country: str
+    created_at: datetime | None
+    domains: list[Domain]
+    sites: list[str]
+    users: int = Field(description="How many users the customer has.")
+    devices: int = Field(description="How many devices.")
+    features: dict[str, FeatureUse] = Field(description="Each feature set on any user, and how many use it.")

@@ -68,6 +68,28 @@ class IdentityClient(ServiceClient):
         view: View = await self.get(path, partner_id=partner_id)
         return view
 
+    async def change_user(self, org_id: str, user_id: str, partner_id: str, change: dict[str, Any]) -> View:
+        """Change a user of the customer `org_id` (status, licences, features) for an agent of `partner_id` with
+        full admin access; 404 user_not_found for anyone else's user, 422 unknown_license."""
+        changed: View = await self._call("PATCH", f"/internal/customers/{segment(org_id)}/users/{segment(user_id)}",
+                                         params={"partner_id": partner_id}, json=change)
+        return changed
+
+    # What a customer's own admins see of their org, for a read-only session of an agent of `partner_id`; 404
+    # customer_not_found when the partner does not manage it.
+    async def read_only_page(self, org_id: str, part: str, partner_id: str, cursor: str | None) -> View:
+        """A page of the org's `users`, `devices` or `licenses` after `cursor`: `{items, next_cursor, ...}`."""
+        found: View = await self.get(f"{_read_only(org_id)}/{segment(part)}", partner_id=partner_id, cursor=cursor)
+        return found
+
+    async def read_only_settings(self, org_id: str, partner_id: str) -> View:
+        found: View = await self.get(f"{_read_only(org_id)}/settings", partner_id=partner_id)
+        return found
+
 
 def _agents(partner_id: str) -> str:
     return f"/internal/partners/{segment(partner_id)}/helpdesk-agents"
+
+
+def _read_only(org_id: str) -> str:
+    return f"/internal/customers/{segment(org_id)}/read-only"

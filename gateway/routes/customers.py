@@ -20,6 +20,7 @@ router = APIRouter(prefix="/api/v1", tags=["helpdesk"], responses={**COMMON_ERRO
 async def customer(org_id: str, agent: HelpdeskAgent, services: ServicesDep, audit: AuditDep) -> dict[str, Any]:
     view = await identity_view("customer", services.identity.customer, org_id, agent)
     # Granted only to the agent's partner: a grant the customer gave a partner it had before does not count.
-    access = await services.access.grant_status(org_id, agent.partner_id)
+    standing = await services.access.grant_standing(org_id, agent.partner_id)
+    access = {**standing, "since": standing["since"] if standing["granted"] else None}
     await audit.record(agent, "customer.viewed", "customer", org_id, org_id)
     return {**view, "read_only_access": access}

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel
 
 from gateway.auth import PartnerAdmin
 from gateway.deps import ServicesDep
-from gateway.schemas import COMMON_ERRORS, HelpdeskAgentEntry, errors
+from gateway.schemas import COMMON_ERRORS, AuditLog, HelpdeskAgentEntry, PartnerAuditFilters, errors
 
 router = APIRouter(prefix="/api/v1/partner", tags=["partner admin"], responses={**COMMON_ERRORS, **errors(404)})
 
@@ -36,3 +36,10 @@ async def assign(user_id: str, admin: PartnerAdmin, services: ServicesDep,
 async def revoke(user_id: str, admin: PartnerAdmin, services: ServicesDep) -> Response:
     await services.identity.revoke_helpdesk_role(admin.partner_id, user_id)
     return Response(status_code=204)
+
+
+@router.get("/audit", response_model=AuditLog,
+            summary="What the partner's agents did, across its customers, newest first.")
+async def audit(admin: PartnerAdmin, services: ServicesDep, filters: Annotated[PartnerAuditFilters, Query()]
+                ) -> dict[str, Any]:
+    return await services.access.partner_audit(admin.partner_id, filters)

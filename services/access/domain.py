@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
 from runtime.versioned import Versioned
 
@@ -25,9 +25,17 @@ class Grant(Versioned):
     expires_at: datetime | None = None
     revoked_by: str | None = None
     revoked_at: datetime | None = None
+    expired_at: datetime | None = None  # when its end at `expires_at` was announced (AccessExpired), once
 
     def active(self, now: datetime) -> bool:
         return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def expiry_pending(self) -> bool:
+        """Whether its end at `expires_at` is still to be announced: stored with it (and indexed), so the access
+        service's timer finds the grants it has to watch without reading every grant."""
+        return self.revoked_at is None and self.expired_at is None and self.expires_at is not None
 
 
 class AccessStatus(BaseModel):

@@ -11,3 +11,4 @@ class GrantStore(VersionedStore[Grant]):
 
     model = Grant
     collection = "grants"
+    indexes = ("expiry_pending",)  # the grants the timer watches (grant_expiry.py)

@@ -76,3 +76,57 @@ def _page(lang: str, title: str, body: list[str]) -> str:
     head = f'<head><meta charset="utf-8"><title>{escape(title)}</title></head>'
     return (f'<!DOCTYPE html>\n<html lang="{lang}">\n{head}\n<body style="font-family:sans-serif;line-height:1.5">\n'
             + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+@dataclass(frozen=True)
+class RequestWording:
+    """The words of the mail asking a customer admin to approve an agent's full admin access; `$name`, `$agent`,
+    `$partner` and `$reason` are filled in."""
+
+    subject: str
+    greeting: str
+    greeting_without_name: str
+    paragraphs: tuple[str, ...]
+
+
+ACCESS_REQUEST = {
+    "en": RequestWording(
+        subject="$agent asks for admin access to your organisation",
+        greeting="Hello $name,", greeting_without_name="Hello,",
+        paragraphs=(
+            "$agent, of your IT support partner $partner, asks for full admin access to your organisation for one "
+            "hour. Their reason:",
+            "$reason",
+            "To approve or deny it, sign in to the Partner Help Desk as an administrator of your organisation and "
+            "open Access requests. If nobody answers within an hour, the request lapses and gives no access.",
+            "If you do not expect this request, deny it.",
+        )),
+    "it": RequestWording(
+        subject="$agent chiede l'accesso da amministratore alla tua organizzazione",
+        greeting="Ciao $name,", greeting_without_name="Ciao,",
+        paragraphs=(
+            "$agent, del tuo partner di supporto IT $partner, chiede l'accesso completo da amministratore alla tua "
+            "organizzazione per un'ora. Il motivo:",
+            "$reason",
+            "Per approvarla o rifiutarla, accedi al Partner Help Desk come amministratore della tua organizzazione e "
+            "apri Richieste di accesso. Se nessuno risponde entro un'ora, la richiesta scade e non dà alcun accesso.",
+            "Se non ti aspetti questa richiesta, rifiutala.",
+        )),
+}
+
+
+def access_request(agent: str, partner: str, reason: str, name: str, locale: str) -> tuple[str, str, str]:
+    """The mail asking a customer admin to approve an agent's full admin access: (subject, plain text, HTML)."""
+    lang = language(locale)
+    words = ACCESS_REQUEST[lang]
+    values = {"name": name.strip(), "agent": agent.strip(), "partner": partner.strip(), "reason": reason.strip()}
+    # A subject is one short line, whatever an agent's name holds.
+    subject = " ".join(Template(words.subject).substitute(values, agent=values["agent"][:100]).split())
+    greeting = words.greeting if values["name"] else words.greeting_without_name
+    quoted = {i + 1 for i, template in enumerate(words.paragraphs) if template == "$reason"}
+    paragraphs = [Template(template).substitute(values) for template in (greeting, *words.paragraphs)]
+    text = "\n\n".join(("    " + p.replace("\n", "\n    ") if i in quoted else p)
+                       for i, p in enumerate(paragraphs)) + "\n"
+    html = _page(lang, subject, [f"<blockquote>{escape(p)}</blockquote>" if i in quoted else f"<p>{escape(p)}</p>"
+                                 for i, p in enumerate(paragraphs)])
+    return subject, text, html

@@ -8,11 +8,11 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from contracts.identity import User
+from contracts.identity import Org, User
 from runtime.outbox import OutboxRelay
 from runtime.versioned import Busy
 from runtime.web import Refusal, Refusals
-from services.identity import domain, handlers, importing, views
+from services.identity import administration, domain, handlers, importing, org_views, views
 from services.identity.domain import Level
 from services.identity.parsing import LineParser
 from services.identity.store import IdentityStore
@@ -31,8 +31,10 @@ REFUSALS: Refusals = {
     domain.NotTheirs: Refusal(404, "user_not_found", "No such user among the partner's own people."),
     domain.PartnerChanged: Refusal(409, "partner_changed", "Your organisation is no longer managed by the partner it "
                                                            "had when you signed in. Please sign in again."),
-    # Outside the import, which answers line by line, only a Help Desk level change writes.
+    # Outside the import, which answers line by line, only a Help Desk level change and an admin's user change
+    # write.
     Busy: Refusal(409, "conflict", "This user is being changed by someone else. Please try again."),
+    administration.UnknownLicense: Refusal(422, "unknown_license"),
 }
 
 
@@ -92,7 +94,15 @@ def router(store: IdentityStore, relay: OutboxRelay, parser: LineParser,
     async def managing_partner(org_id: str, seen_partner_id: SeenPartnerId = None) -> dict[str, str]:
         return {"org_id": org_id, "partner_id": await handlers.managing_partner(org_id, store, seen_partner_id)}
 
+    @api.patch("/customers/{org_id}/users/{user_id}", summary="Change a customer's user's status, licences or "
+                                                               "features, for an agent with full admin access.")
+    async def change_user(org_id: str, user_id: str, partner_id: PartnerId, body: administration.UserChange) -> User:
+        user = await administration.change_user(org_id, user_id, partner_id, body, store)
+        relay.kick()
+        return user
+
     api.include_router(_helpdesk_agents(store, relay))
+    api.include_router(_read_only(store))
     return api
 
 
@@ -116,6 +126,34 @@ def _helpdesk_agents(store: IdentityStore, relay: OutboxRelay) -> APIRouter:
         await handlers.set_helpdesk_level(partner_id, user_id, None, store)
         relay.kick()
         return Response(status_code=204)
+
+    return api
+
+
+def _read_only(store: IdentityStore) -> APIRouter:
+    """What a customer's own admins see of their org, for an agent's read-only session (org_views.py)."""
+    api = APIRouter(prefix="/customers/{org_id}/read-only")
+    Cursor = Annotated[str | None, Query(max_length=256, description="The last page's `next_cursor`.")]
+
+    async def org(org_id: str, partner_id: str) -> Org:
+        return _found(await org_views.managed_org(org_id, partner_id, store), domain.CustomerNotFound)
+
+    @api.get("/users", summary="The customer's users, a page at a time.")
+    async def users(org_id: str, partner_id: PartnerId, cursor: Cursor = None) -> org_views.Page[org_views.OrgUser]:
+        return await org_views.users(await org(org_id, partner_id), store, cursor)
+
+    @api.get("/devices", summary="The customer's devices, a page at a time.")
+    async def devices(org_id: str, partner_id: PartnerId, cursor: Cursor = None
+                      ) -> org_views.Page[org_views.OrgDevice]:
+        return await org_views.devices(await org(org_id, partner_id), store, cursor)
+
+    @api.get("/licenses", summary="The customer's licences, a page at a time, and its subscriptions.")
+    async def licenses(org_id: str, partner_id: PartnerId, cursor: Cursor = None) -> org_views.OrgLicenses:
+        return org_views.licenses(await org(org_id, partner_id), cursor)
+
+    @api.get("/settings", summary="The customer's settings: domains, sites, country, features in use.")
+    async def settings(org_id: str, partner_id: PartnerId) -> org_views.OrgSettings:
+        return await org_views.settings(await org(org_id, partner_id), store)
 
     return api
 

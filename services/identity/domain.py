@@ -4,6 +4,7 @@ Help Desk levels a partner admin gives its own people."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Literal
 
 import phonenumbers
@@ -162,6 +163,15 @@ def held_roles(user: User | None, org: Org | None) -> frozenset[str]:
 def tombstone(entity: Entity) -> Entity:
     """What stays of a deleted entity, at its next version: consumers learn it is gone."""
     return entity.model_copy(update={"deleted": True, "version": entity.version + 1})
+
+
+def with_creation_time(current: Entity | None, imported: Entity, now: datetime) -> Entity:
+    """An org imported without `created_at` keeps the one it has, or gets `now` when first stored: a customer
+    always shows since when the help desk knows it. Anything else, and an org that gives its own, as imported."""
+    if not isinstance(imported, Org) or imported.created_at is not None:
+        return imported
+    known = current.created_at if isinstance(current, Org) else None
+    return imported.model_copy(update={"created_at": known or now})
 
 
 def unchanged(current: Entity, imported: Entity) -> bool:

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from contracts.identity import Device, Order, Org, Partner, User
 from runtime.documents import Doc
 from runtime.logs import correlation_id, current_correlation_id
+from runtime.times import utc_now
 from runtime.versioned import Busy
 from services.identity import announcements, domain, records
 from services.identity.domain import Entity
@@ -157,18 +158,24 @@ async def _parent_org(child: Entity | records.Upsert, parents: Parents) -> Org |
 async def _upsert(store: IdentityStore, entity: Entity, document: Doc | None, org: Org | None) -> bool:
     """Save an entity as imported (built at version 1, stored as `document` when given) unless it is so already; a
     customer that moves to another partner takes its users, devices and orders with it."""
+    at = utc_now()
+
     async def decide(current: Entity | None) -> Decision[Entity]:
+        imported = domain.with_creation_time(current, entity, at)
         if current is None:
-            return entity, announcements.of_change(None, entity, org, None)
-        if domain.unchanged(current, entity):
+            return imported, announcements.of_change(None, imported, org, None)
+        if domain.unchanged(current, imported):
             return None
-        if isinstance(current, Org) and isinstance(entity, Org):
-            domain.require_same_kind(current, entity)
-        new = entity.model_copy(update={"version": current.version + 1})
+        if isinstance(current, Org) and isinstance(imported, Org):
+            domain.require_same_kind(current, imported)
+        new = imported.model_copy(update={"version": current.version + 1})
         return new, announcements.of_change(current, new, org, await _previous_org(current, new, org, store))
 
+    # The workers' document is of the entity as imported: not of one given its creation time here.
+    as_imported = domain.with_creation_time(None, entity, at) is entity
     try:
-        outcome = await store.change(type(entity), key_of(entity), decide, new_document=document)
+        outcome = await store.change(type(entity), key_of(entity), decide,
+                                     new_document=document if as_imported else None)
     except Busy:
         raise InvalidRecord(f"{key_of(entity)!r} is being changed by someone else; import it again") from None
     before, after = outcome.before, outcome.record

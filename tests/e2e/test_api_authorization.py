@@ -19,6 +19,7 @@ from tests.waiting import eventually
 pytestmark = pytest.mark.e2e
 
 AGENT, ADMIN, CUSTOMER_ADMIN = "agent@northwind.example", "admin@northwind.example", "it@acme.example"
+ADVANCED = "advanced@northwind.example"
 OPERATOR = "operator@helpdesk.local"
 # Another partner's user whose address is suppressed: removing it must answer like an unknown user.
 HANK_BOUNCED = [{"address": "hank@globex.example", "status": "bounced", "at": "2025-01-01T00:00:00Z"}]
@@ -41,6 +42,9 @@ class Route:
     unknown: dict[str, str] = field(default_factory=dict)
     body: object = None
     content: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # sent besides the caller's own sign-in
+    # Called with the token of a read-only session that `allowed` opens on Acme, not with a sign-in token.
+    session: bool = False
 
 
 ROUTES: dict[tuple[str, str], Route] = {
@@ -68,6 +72,24 @@ ROUTES: dict[tuple[str, str], Route] = {
         AGENT, CUSTOMER_ADMIN, {"device_id": "d-desk1"}, {"device_id": "d-globex1"}, {"device_id": "d-nobody"}),
     ("GET", "/api/v1/orders/{number}"): Route(
         AGENT, CUSTOMER_ADMIN, {"number": "WO-100200"}, {"number": "WO-900900"}, {"number": "WO-000000"}),
+    # Before the rows that revoke Acme's grant: a session opens only while it stands.
+    ("POST", "/api/v1/customers/{org_id}/read-only-sessions"): Route(
+        AGENT, CUSTOMER_ADMIN, {"org_id": "o-acme"}, {"org_id": "o-globex"}, {"org_id": "o-nobody"},
+        body={"reason": "Ticket 4711"}),
+    **{("GET", f"/api/v1/read-only/{{org_id}}/{part}"): Route(
+        AGENT, CUSTOMER_ADMIN, {"org_id": "o-acme"}, {"org_id": "o-globex"}, {"org_id": "o-nobody"}, session=True)
+       for part in ("users", "devices", "licenses", "settings")},
+    # Full admin access: the fixture asks for it and answers, and fills in the request ids and the admin session's
+    # token (another org's request is one for Bistro, the same partner's other customer). Before the partner
+    # admin's rows, which take the advanced agent's role away.
+    ("POST", "/api/v1/customers/{org_id}/access-requests"): Route(
+        ADVANCED, AGENT, {"org_id": "o-acme"}, {"org_id": "o-globex"}, {"org_id": "o-nobody"},
+        body={"reason": "Ticket 4711"}),
+    ("POST", "/api/v1/customers/{org_id}/admin-sessions"): Route(
+        ADVANCED, AGENT, {"org_id": "o-acme"}, {"org_id": "o-globex"}, {"org_id": "o-nobody"}),
+    ("PATCH", "/api/v1/admin/{org_id}/users/{user_id}"): Route(
+        ADVANCED, AGENT, {"org_id": "o-acme", "user_id": "u-jane"}, {"org_id": "o-globex", "user_id": "u-hank"},
+        {"org_id": "o-nobody", "user_id": "u-nobody"}, body={"status": "active"}, headers={"X-Admin-Session": ""}),
     ("GET", "/api/v1/partner/helpdesk-agents"): Route(ADMIN, AGENT),
     ("PUT", "/api/v1/partner/helpdesk-agents/{user_id}"): Route(
         ADMIN, AGENT, {"user_id": "u-agent"}, {"user_id": "u-other-agent"}, {"user_id": "u-nobody"},
@@ -77,6 +99,15 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/v1/customer/access-grant"): Route(CUSTOMER_ADMIN, AGENT),
     ("PUT", "/api/v1/customer/access-grant"): Route(CUSTOMER_ADMIN, AGENT, body={"expires_at": None}),
     ("DELETE", "/api/v1/customer/access-grant"): Route(CUSTOMER_ADMIN, AGENT),
+    ("GET", "/api/v1/customer/audit"): Route(CUSTOMER_ADMIN, AGENT),
+    ("GET", "/api/v1/customer/access-requests"): Route(CUSTOMER_ADMIN, AGENT),
+    ("POST", "/api/v1/customer/access-requests/{request_id}/approve"): Route(
+        CUSTOMER_ADMIN, AGENT, {"request_id": ""}, {"request_id": ""}, {"request_id": "ar-nobody"}),
+    ("POST", "/api/v1/customer/access-requests/{request_id}/deny"): Route(
+        CUSTOMER_ADMIN, AGENT, {"request_id": ""}, {"request_id": ""}, {"request_id": "ar-nobody"}),
+    ("DELETE", "/api/v1/customer/access-requests/{request_id}"): Route(
+        CUSTOMER_ADMIN, AGENT, {"request_id": ""}, {"request_id": ""}, {"request_id": "ar-nobody"}),
+    ("GET", "/api/v1/partner/audit"): Route(ADMIN, AGENT),
 }
 PUBLIC = {("POST", "/api/v1/auth/demo-login")}
 ME = ("GET", "/api/v1/me")
@@ -100,6 +131,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         assert bounced.json() == {"accepted": 1, "changed": 1}
         await product.settle()
         await _send_jane_a_code(client)
+        await _ask_for_full_admin_access(client)
         yield client
 
 
@@ -117,6 +149,33 @@ async def _send_jane_a_code(client: httpx.AsyncClient) -> None:
     route.own["code_id"] = sent.json()["code_id"]
     assert isinstance(route.body, dict)
     route.body["code"] = re.findall(r"\b\d{6}\b", text)[0]
+
+
+async def _ask_for_full_admin_access(client: httpx.AsyncClient) -> None:
+    """Acme's approval with an admin session on it, another approval to end, two requests to answer, and one of
+    Bistro's that Acme's admin cannot see."""
+    agent, admin = await _login(client, ADVANCED), await _login(client, CUSTOMER_ADMIN)
+
+    async def ask(org_id: str) -> str:
+        asked = await client.post(f"/api/v1/customers/{org_id}/access-requests", json={"reason": "Ticket 4711"},
+                                  headers=agent)
+        assert asked.status_code == 202, asked.text
+        return str(asked.json()["request_id"])
+
+    async def approve(request_id: str) -> str:
+        approved = await client.post(f"/api/v1/customer/access-requests/{request_id}/approve", headers=admin)
+        assert approved.status_code == 200, approved.text
+        return request_id
+
+    await approve(await ask("o-acme"))
+    # Opened before the approval to end is given, so the session is the first approval's whatever runs first.
+    opened = await client.post("/api/v1/customers/o-acme/admin-sessions", headers=agent)
+    ROUTES[("PATCH", "/api/v1/admin/{org_id}/users/{user_id}")].headers["X-Admin-Session"] = opened.json()["token"]
+    to_end, bistros = await approve(await ask("o-acme")), await ask("o-bistro")
+    for (method, path), route in ROUTES.items():
+        if path.startswith("/api/v1/customer/access-requests/"):
+            route.own["request_id"] = to_end if method == "DELETE" else await ask("o-acme")
+            route.foreign["request_id"] = bistros
 
 
 async def _import(client: httpx.AsyncClient, *records: dict[str, object]) -> None:
@@ -142,10 +201,21 @@ async def _login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+async def _caller(client: httpx.AsyncClient, route: Route) -> dict[str, str]:
+    """The headers of the caller the route serves: a read-only session's token, or the sign-in of `allowed`."""
+    headers = await _login(client, route.allowed)
+    if not route.session:
+        return headers
+    opened = await client.post("/api/v1/customers/o-acme/read-only-sessions", json={"reason": "Ticket 4711"},
+                               headers=headers)
+    assert opened.status_code == 201, opened.text
+    return {"Authorization": f"Bearer {opened.json()['token']}"}
+
+
 async def _call(client: httpx.AsyncClient, method: str, path: str, route: Route, ids: dict[str, str],
                 headers: dict[str, str]) -> httpx.Response:
-    return await client.request(method, path.format(**ids), params=QUERIES.get(path), headers=headers,
-                                json=route.body, content=route.content)
+    return await client.request(method, path.format(**ids), params=QUERIES.get(path),
+                                headers={**route.headers, **headers}, json=route.body, content=route.content)
 
 
 def _operations(document: dict[str, object]) -> set[tuple[str, str]]:
@@ -189,7 +259,7 @@ async def test_another_partners_object_answers_exactly_like_an_unknown_one(clien
     for (method, path), route in ROUTES.items():
         if not route.foreign:
             continue
-        headers = await _login(client, route.allowed)
+        headers = await _caller(client, route)
 
         foreign = await _call(client, method, path, route, route.foreign, headers)
         unknown = await _call(client, method, path, route, route.unknown, headers)
@@ -201,9 +271,20 @@ async def test_another_partners_object_answers_exactly_like_an_unknown_one(clien
 
 async def test_the_caller_with_the_role_is_served_their_own_objects(client: httpx.AsyncClient) -> None:
     for (method, path), route in ROUTES.items():
-        response = await _call(client, method, path, route, route.own, await _login(client, route.allowed))
+        response = await _call(client, method, path, route, route.own, await _caller(client, route))
 
         assert (method, path, response.status_code < 300) == (method, path, True), response.text
+
+
+async def test_a_read_only_sessions_token_opens_no_other_route(client: httpx.AsyncClient) -> None:
+    session = await _caller(client, ROUTES[("GET", "/api/v1/read-only/{org_id}/users")])
+
+    for (method, path), route in ROUTES.items():
+        if route.session:
+            continue
+        response = await _call(client, method, path, route, route.own, session)
+
+        assert (method, path, response.status_code) == (method, path, 401)
 
 
 async def test_every_route_has_a_one_line_description(client: httpx.AsyncClient) -> None:
@@ -232,6 +313,8 @@ async def test_an_agent_moved_to_another_partner_loses_the_old_partners_customer
                 assert response.status_code == 200
                 assert not [hit for group in ("customers", "users", "devices", "orders")
                             for hit in response.json()[group] if hit["org_id"] in ("o-acme", "o-bistro")]
+            elif route.session:  # a sign-in token is no session's: refused before any customer is looked up
+                assert (method, path, response.status_code) == (method, path, 403), response.text
             elif route.allowed == AGENT:
                 assert (method, path, response.status_code) == (method, path, 404), response.text
             else:

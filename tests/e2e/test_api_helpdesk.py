@@ -47,7 +47,9 @@ async def test_the_customer_view_has_what_an_agent_needs_and_no_internal_fields(
     assert body["subscriptions"] == []
     assert [o["number"] for o in body["orders"]] == ["WO-100200"]
     assert body["admins"] == [{"user_id": "u-cadmin", "name": "Carla Admin", "email": "it@acme.example"}]
-    assert body["read_only_access"] == {"granted": True, "expires_at": None}
+    assert {**body["read_only_access"], "since": None} == {"granted": True, "expires_at": None, "since": None,
+                                                           "why_not": None, "full_admin_request": None}
+    assert body["read_only_access"]["since"]
     assert "partner_id" not in body
     assert "version" not in body
 

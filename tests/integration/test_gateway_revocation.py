@@ -142,3 +142,53 @@ def test_an_agent_moved_to_another_partner_loses_its_customers_on_every_replica_
     assert _refused_everywhere(gateways, lambda url: status(url, agent)) == set(gateways)
     assert [httpx.get(f"{url}/api/v1/me", headers=agent, timeout=30).json()["partner_id"]
             for url in gateways] == ["p-contoso", "p-contoso"]
+
+
+def test_a_customer_revoking_access_ends_a_read_only_session_on_every_replica_within_five_seconds(
+        gateways: list[str]) -> None:
+    first, second = gateways
+    # People of their own, so that what the other tests of the module took away changes nothing here.
+    _import(first, {"type": "user", "id": "u-session-agent", "org_id": "p-northwind", "email": "sa@northwind.example",
+                    "first_name": "Sam", "last_name": "Session", "roles": ["helpdesk"]},
+            {"type": "user", "id": "u-session-admin", "org_id": "o-acme", "email": "sadmin@acme.example",
+             "first_name": "Sal", "last_name": "Admin", "roles": ["customer_admin"]})
+    admin = _eventually_signed_in(second, "sadmin@acme.example", "/api/v1/customer/access-grant")
+    agent = _eventually_signed_in(first, "sa@northwind.example", "/api/v1/customers/o-acme")
+    assert httpx.put(f"{first}/api/v1/customer/access-grant", json={"expires_at": None}, headers=admin,
+                     timeout=30).status_code == 200
+    opened = httpx.post(f"{first}/api/v1/customers/o-acme/read-only-sessions", json={"reason": "Ticket 4711"},
+                        headers=agent, timeout=30)
+    session = {"Authorization": f"Bearer {opened.json()['token']}"}
+
+    def users(url: str) -> int:
+        return httpx.get(f"{url}/api/v1/read-only/o-acme/users", headers=session, timeout=30).status_code
+
+    served = _everywhere(gateways, lambda url: users(url) == 200)
+    revoked = httpx.delete(f"{second}/api/v1/customer/access-grant", headers=admin, timeout=30)
+    deadline = time.monotonic() + REVOCATION_DEADLINE_SECONDS
+    refused: set[str] = set()
+    while refused != set(gateways) and time.monotonic() < deadline:
+        refused |= {url for url in gateways if users(url) == 401}
+        time.sleep(0.05)
+
+    assert opened.status_code == 201, opened.text
+    assert served == set(gateways)
+    assert revoked.status_code == 204
+    assert refused == set(gateways)
+
+
+def _eventually_signed_in(url: str, email: str, path: str) -> dict[str, str]:
+    """The headers of a person just imported, once this replica knows their role (identity's announcement)."""
+    headers = login(url, email)
+    assert _everywhere([url], lambda u: httpx.get(f"{u}{path}", headers=headers, timeout=30).status_code == 200)
+    return headers
+
+
+def _everywhere(gateways: list[str], answers: Callable[[str], bool], timeout: float = 30.0) -> set[str]:
+    """The replicas on which `answers` came true within `timeout` (a deadline for the set-up, not a claim)."""
+    deadline = time.monotonic() + timeout
+    done: set[str] = set()
+    while done != set(gateways) and time.monotonic() < deadline:
+        done |= {url for url in gateways if answers(url)}
+        time.sleep(0.05)
+    return done
