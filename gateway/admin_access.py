@@ -99,3 +99,10 @@ def known_request_id(request_id: str) -> str:
     if len(request_id) > MAX_ID_LENGTH:
         raise REQUEST_NOT_FOUND
     return request_id
+
+
+def open_request(requests: list[dict[str, Any]], partner_id: str) -> dict[str, Any] | None:
+    """The newest request of the partner's agents for full admin access that is waiting or open, if any (the
+    access service lists them newest first)."""
+    return next((r for r in requests if r.get("partner_id") == partner_id and r.get("status") in ("pending",
+                                                                                                  "approved")), None)

@@ -107,9 +107,9 @@ class CustomerReadOnlyAccess(ReadOnlyAccess):
     since: datetime | None = Field(None, description="When the standing grant was given; null when not granted.")
     why_not: Literal["never_granted", "revoked", "expired"] | None = Field(
         None, description="When not granted: never granted to your partner, revoked, or expired.")
-    full_admin_request: dict[str, Any] | None = Field(
-        None, description="The agent's pending or open request for temporary full admin access to this customer, "
-                          "when there is one.")
+    full_admin_request: AccessRequestEntry | None = Field(
+        None, description="The newest pending or open (approved, within its hour) request of the agent's partner for "
+                          "temporary full admin access to this customer; null when there is none.")
 
 
 class CustomerView(_Shape):

@@ -187,3 +187,23 @@ class TestWhoMayAsk:
         assert foreign.status_code == 404
         assert foreign.json() == unknown.json()
         assert (await client.get(REQUESTS, headers=admin)).json() == []
+
+
+async def test_the_customer_view_shows_the_partners_waiting_or_open_request(product: Product) -> None:
+    _, client = product
+    agent, admin = await login(client, ADVANCED), await login(client, CUSTOMER_ADMIN)
+
+    async def shown() -> object:
+        view = (await client.get("/api/v1/customers/o-acme", headers=agent)).json()
+        request = view["read_only_access"]["full_admin_request"]
+        return None if request is None else (request["request_id"], request["status"])
+
+    before = await shown()
+    request_id = (await ask(client, agent)).json()["request_id"]
+    waiting = await shown()
+    await client.post(f"{REQUESTS}/{request_id}/approve", headers=admin)
+    open_ = await shown()
+    await client.delete(f"{REQUESTS}/{request_id}", headers=admin)
+    ended = await shown()
+
+    assert (before, waiting, open_, ended) == (None, (request_id, "pending"), (request_id, "approved"), None)
