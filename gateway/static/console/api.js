@@ -1,0 +1,57 @@
+// Calls to the help desk's REST API: the sign-in token as bearer, and every refusal as an ApiError a person can read.
+import { t } from "./i18n.js";
+
+const API = "/api/v1";
+
+export class ApiError extends Error {
+  constructor(status, code, message, details = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** Filled in by the session: the token to send, and what to do when the API refuses it. */
+export const credentials = { token: () => null, refused: (_message) => {} };
+
+/**
+ * One call. `bearer` sends another token than the sign-in's (a read-only session's): its 401 is the caller's to
+ * handle, whereas a 401 to the sign-in token ends the sign-in. `body` is sent as JSON, `raw` as it is.
+ */
+export async function api(path, { method = "GET", body, raw, signal, bearer, anonymous = false } = {}) {
+  const headers = { Accept: "application/json" };
+  const token = bearer ?? (anonymous ? null : credentials.token());
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(API + path, {
+      method, headers, signal, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new ApiError(0, "network_error", t("error.network"));
+  }
+  if (response.status === 204) return null;
+  let payload = null;
+  try { payload = await response.json(); } catch (_) { payload = null; }
+  if (response.ok) return payload;
+  const { code = "http_error", message, ...details } = payload?.error ?? {};
+  const refusal = new ApiError(response.status, code, explain(response, code, message), details);
+  if (response.status === 401 && bearer === undefined && !anonymous) credentials.refused(refusal.message);
+  throw refusal;
+}
+
+function explain(response, code, message) {
+  let text = message || t("error.http", { status: response.status });
+  const retryAfter = response.headers.get("Retry-After");
+  if (response.status === 503 && !message) text = t("error.unavailable");
+  if ((response.status === 429 || response.status === 503) && retryAfter) {
+    text += ` ${t("error.retry", { seconds: retryAfter })}`;
+  }
+  return text;
+}
+
+/** A path segment with its id quoted. */
+export function part(id) { return encodeURIComponent(id); }
