@@ -1,19 +1,27 @@
-// The agent web console: the header, the alert and the page the address names (see console/router.js).
+// The web console: the header, the alert and the page the address names (see console/router.js and console/areas.js).
 import { clearAlert, useAlert } from "./console/alert.js";
+import { areaOf, areasOf, homeOf, mayOpen } from "./console/areas.js";
 import { LANGUAGES, language, setLanguage, t, useLanguage } from "./console/i18n.js";
 import { CustomerPage } from "./console/pages/customer.js";
+import { CustomerAdminPage } from "./console/pages/customer_admin.js";
 import { DevicePage, OrderPage } from "./console/pages/device_order.js";
+import { OperatorPage } from "./console/pages/operator.js";
+import { PartnerAdminPage } from "./console/pages/partner_admin.js";
 import { ReadOnlyPage } from "./console/pages/read_only.js";
 import { SearchPage } from "./console/pages/search.js";
 import { SignInPage } from "./console/pages/signin.js";
 import { UserPage } from "./console/pages/user.js";
-import { href, useRoute } from "./console/router.js";
-import { canSearch, loadMe, signOut, useSession } from "./console/session.js";
+import { href, redirect, useRoute } from "./console/router.js";
+import { loadMe, signOut, useSession } from "./console/session.js";
 import { html, render, useEffect } from "./console/view.js";
+
+const AREA_PAGES = { "customer-admin": CustomerAdminPage, "partner-admin": PartnerAdminPage, operator: OperatorPage };
 
 function page(route, me) {
   const [area, id, sub] = route.parts;
-  if (!canSearch(me)) return html`<${NeedsRole} />`;
+  const chosen = areaOf(route, me);
+  if (!mayOpen(me, chosen)) return html`<${NeedsRole} area=${chosen} />`;
+  if (chosen in AREA_PAGES) return html`<${AREA_PAGES[chosen]} />`;
   if (area === "users" && id) return html`<${UserPage} id=${id} />`;
   if (area === "customers" && id && sub === "read-only") return html`<${ReadOnlyPage} orgId=${id} query=${route.query} />`;
   if (area === "customers" && id) return html`<${CustomerPage} id=${id} />`;
@@ -22,9 +30,22 @@ function page(route, me) {
   return html`<${SearchPage} query=${route.query} />`;
 }
 
-function NeedsRole() {
+function NeedsRole({ area }) {
+  if (area !== "search") {
+    return html`<div class="notice" data-testid="needs-role"><h2>${t("needsRole.otherTitle")}</h2>
+      <p>${t("needsRole.otherText", { page: t(`nav.${area}`) })}</p></div>`;
+  }
   return html`<div class="notice" data-testid="needs-role">
     <h2>${t("needsRole.title")}</h2><p>${t("needsRole.text")}</p></div>`;
+}
+
+function Areas({ me, route }) {
+  const areas = areasOf(me);
+  const current = areaOf(route, me);
+  if (!areas.length) return null;
+  return html`<nav class="areas" aria-label=${t("nav.label")} data-testid="areas">${areas.map(({ area }) => html`
+    <a href=${href([area])} data-testid=${`nav-${area}`} aria-current=${area === current ? "page" : undefined}>
+      ${t(`nav.${area}`)}</a>`)}</nav>`;
 }
 
 function LanguageSwitch() {
@@ -35,9 +56,10 @@ function LanguageSwitch() {
     </select></label>`;
 }
 
-function Header({ me }) {
+function Header({ me, route }) {
   return html`<header class="app-header">
-    <a class="brand" href=${href(["search"])}><span class="brand-mark" aria-hidden="true">HD</span>${t("brand")}</a>
+    <a class="brand" href=${href([me ? homeOf(me) : "search"])}><span class="brand-mark" aria-hidden="true">HD</span>${t("brand")}</a>
+    ${me && html`<${Areas} me=${me} route=${route} />`}
     <div class="who">
       <${LanguageSwitch} />
       ${me && html`<div class="who-text" data-testid="who">
@@ -56,11 +78,13 @@ function App() {
   const alert = useAlert();
   useEffect(() => { if (me === undefined) loadMe(); }, [me]);
   useEffect(() => { if (me) clearAlert(); }, [route, me]);
+  // Once signed in, an address the person cannot open (another's last page in this tab) gives way to their own.
+  useEffect(() => { if (me && !mayOpen(me, areaOf(route, me)) && areasOf(me).length) redirect([homeOf(me)]); }, [me]);
   useEffect(() => { document.title = t("brand"); });
   const signedOut = me === null;
   return html`
     <a class="skip-link" href="#main" onClick=${skip}>${t("skip")}</a>
-    <${Header} me=${me} />
+    <${Header} me=${me} route=${route} />
     <main id="main" tabindex="-1" class=${signedOut ? "signed-out" : ""}>
       <div class="alert" role="alert" data-testid="error">${alert || (signedOut ? reason : "")}</div>
       ${signedOut ? html`<${SignInPage} />` : me ? page(route, me) : null}

@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -34,6 +35,8 @@ AGENT = "agent@northwind.example"
 OTHER_PARTNERS_AGENT = "agent@contoso.example"
 CUSTOMER_ADMIN = "it@acme.example"
 ADVANCED_AGENT = "advanced@northwind.example"
+PARTNER_ADMIN = "admin@northwind.example"
+OPERATOR = "operator@helpdesk.local"
 SCREENSHOTS = Path(__file__).parents[2] / ".artifacts" / "screenshots"
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 
@@ -131,10 +134,14 @@ def test_an_agent_of_another_partner_finds_nothing_of_this_partners_customers(pa
     expect(page.get_by_test_id("hit")).to_have_count(0)
 
 
-def test_a_customer_admin_is_told_the_search_needs_the_help_desk_role(page: Page) -> None:
+def test_a_customer_admin_lands_on_their_own_page_and_is_told_the_search_needs_the_help_desk_role(page: Page) -> None:
     sign_in(page, CUSTOMER_ADMIN)
+    expect(page.get_by_test_id("customer-admin-page")).to_be_visible()
+    expect(page.get_by_test_id("nav-customer-admin")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_test_id("nav-search")).to_have_count(0)
 
-    expect(page.get_by_test_id("needs-role")).to_be_visible()
+    page.goto("/#/search")
+
     expect(page.get_by_test_id("needs-role")).to_contain_text("needs the Help Desk role")
     expect(page.get_by_test_id("search-input")).to_be_hidden()
 
@@ -234,8 +241,7 @@ def test_the_api_docs_show_every_operation_without_leaving_the_product(watched: 
 
 
 def _mailed_code(product_url: str, to: str) -> str:
-    login = httpx.post(f"{product_url}/api/v1/auth/demo-login", json={"email": "operator@helpdesk.local"})
-    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    headers = _bearer(product_url, OPERATOR)
     deadline = time.monotonic() + 10
     while True:
         mails = httpx.get(f"{product_url}/api/v1/operator/outbox", params={"to": to}, headers=headers).json()
@@ -243,6 +249,11 @@ def _mailed_code(product_url: str, to: str) -> str:
             break
         time.sleep(0.1)
     return str(re.findall(r"\b\d{6}\b", mails[0]["text"])[0])
+
+
+def _bearer(product_url: str, email: str) -> dict[str, str]:
+    login = httpx.post(f"{product_url}/api/v1/auth/demo-login", json={"email": email})
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
 def test_an_agent_sends_a_user_a_code_and_checks_what_the_caller_reads_back(page: Page, product_url: str) -> None:
@@ -394,6 +405,149 @@ def test_an_advanced_agent_asks_for_full_admin_access_and_sees_it_pending(page: 
     expect(page.get_by_test_id("full-admin-state")).to_contain_text("Ticket 4712: licence change")
 
 
+# A customer admin's page: the partner's read-only access, requests for full admin access, the audit log
+
+def test_a_customer_admin_revokes_then_grants_read_only_access_until_a_time(page: Page) -> None:
+    sign_in(page, CUSTOMER_ADMIN)
+    standing = page.get_by_test_id("grant-standing")
+    expect(standing).to_have_text("Granted until you revoke it")
+
+    page.get_by_test_id("grant-revoke").click()
+    expect(standing).to_have_text("Not granted")
+    expect(page.get_by_test_id("grant-revoke")).to_have_count(0)
+    page.get_by_test_id("grant-ends").fill("2099-12-31T18:00")
+    page.get_by_test_id("grant-give").click()
+
+    expect(standing).to_contain_text("Granted until")
+    expect(standing.locator("time")).to_contain_text("2099")
+    page.get_by_test_id("grant-ends").fill("")
+    page.get_by_test_id("grant-give").click()  # as it was for the tests that follow: granted until revoked
+    expect(standing).to_have_text("Granted until you revoke it")
+
+
+def test_a_customer_admin_approves_an_agents_request_for_full_admin_access(page: Page, product_url: str) -> None:
+    asked = httpx.post(f"{product_url}/api/v1/customers/o-acme/access-requests",
+                       headers=_bearer(product_url, ADVANCED_AGENT), json={"reason": "Ticket 4713: licence change"})
+    assert asked.status_code == 202
+    sign_in(page, CUSTOMER_ADMIN)
+    request = page.get_by_test_id("access-request").filter(has_text="Ticket 4713")
+    expect(request.get_by_test_id("access-request-status")).to_have_text("waiting for your answer")
+    expect(request).to_contain_text("Ava Advanced")
+
+    request.get_by_test_id("access-request-approve").click()
+
+    expect(request.get_by_test_id("access-request-status")).to_have_text("approved")
+    request.get_by_test_id("access-request-end").click()
+    expect(request.get_by_test_id("access-request-status")).to_have_text("ended")
+
+
+def test_a_customer_admin_reads_and_filters_what_agents_did_in_the_org(page: Page, product_url: str) -> None:
+    viewed = httpx.get(f"{product_url}/api/v1/customers/o-acme", headers=_bearer(product_url, AGENT))
+    assert viewed.status_code == 200
+    _wait_for_audit(product_url, CUSTOMER_ADMIN, "/api/v1/customer/audit",
+                    {"agent": AGENT, "action": "customer.viewed"})
+    sign_in(page, CUSTOMER_ADMIN)
+    expect(page.get_by_test_id("audit-entry").first).to_be_visible()
+
+    page.get_by_test_id("audit-filter-agent").fill(AGENT)
+    page.get_by_test_id("audit-filter-action").fill("customer.viewed")
+    page.get_by_test_id("audit-filter-submit").click()
+
+    expect(page.get_by_test_id("audit-results")).to_have_attribute(
+        "data-filters", urlencode({"agent": AGENT, "action": "customer.viewed"}))
+    entries = page.get_by_test_id("audit-entry")
+    expect(entries.first).to_be_visible()
+    for entry in entries.all():
+        expect(entry).to_have_attribute("data-action", "customer.viewed")
+        expect(entry.get_by_test_id("audit-entry-agent")).to_have_text(AGENT)
+    page.get_by_test_id("audit-filter-agent").fill(OTHER_PARTNERS_AGENT)
+    page.get_by_test_id("audit-filter-submit").click()
+    expect(page.get_by_test_id("audit-empty")).to_be_visible()
+    expect(entries).to_have_count(0)
+
+
+def _wait_for_audit(product_url: str, admin: str, path: str, filters: dict[str, str]) -> None:
+    """The audit log is written from the bus: wait until the entry the test made can be read."""
+    headers = _bearer(product_url, admin)
+    deadline = time.monotonic() + 10
+    while not httpx.get(f"{product_url}{path}", params=filters, headers=headers).json()["entries"]:
+        assert time.monotonic() < deadline, f"no audit entry for {filters}"
+        time.sleep(0.1)
+
+
+# A partner admin's page: the Help Desk agents and the partner's audit log
+
+def test_a_partner_admin_changes_an_agent_to_advanced_and_back(page: Page) -> None:
+    sign_in(page, PARTNER_ADMIN)
+    expect(page.get_by_test_id("partner-admin-page")).to_be_visible()
+    agents = page.get_by_test_id("helpdesk-agent")
+    expect(agents).to_have_count(2)
+    alex = agents.filter(has_text="agent@northwind.example")
+    expect(alex.get_by_test_id("helpdesk-agent-level")).to_have_text("Basic")
+
+    alex.get_by_test_id("helpdesk-agent-switch").click()
+    expect(alex.get_by_test_id("helpdesk-agent-level")).to_have_text("Advanced")
+    alex.get_by_test_id("helpdesk-agent-switch").click()
+
+    expect(alex.get_by_test_id("helpdesk-agent-level")).to_have_text("Basic")
+
+
+def test_a_partner_admin_revokes_an_agent_only_after_confirming_and_assigns_the_role_by_user_id(page: Page) -> None:
+    sign_in(page, PARTNER_ADMIN)
+    alex = page.get_by_test_id("helpdesk-agent").filter(has_text="agent@northwind.example")
+    alex.get_by_test_id("helpdesk-agent-revoke").click()
+    page.get_by_test_id("revoke-cancel").click()
+    expect(alex).to_have_count(1)
+
+    alex.get_by_test_id("helpdesk-agent-revoke").click()
+    expect(page.get_by_test_id("revoke-confirm")).to_contain_text("Alex Agent")
+    page.get_by_test_id("revoke-confirm-revoke").click()
+    expect(alex).to_have_count(0)
+    page.get_by_test_id("agent-assign-user").fill("u-agent")  # back as it was for the tests that follow
+    page.get_by_test_id("agent-assign-submit").click()
+
+    expect(alex.get_by_test_id("helpdesk-agent-level")).to_have_text("Basic")
+    page.get_by_test_id("agent-assign-user").fill("u-jane")
+    page.get_by_test_id("agent-assign-submit").click()
+    expect(page.get_by_test_id("agents-error")).not_to_be_empty()
+
+
+def test_a_partner_admin_reads_the_partners_audit_log_in_one_customer(page: Page, product_url: str) -> None:
+    httpx.get(f"{product_url}/api/v1/customers/o-bistro", headers=_bearer(product_url, AGENT))
+    _wait_for_audit(product_url, PARTNER_ADMIN, "/api/v1/partner/audit", {"org_id": "o-bistro"})
+    sign_in(page, PARTNER_ADMIN)
+
+    page.get_by_test_id("audit-filter-org_id").fill("o-bistro")
+    page.get_by_test_id("audit-filter-submit").click()
+
+    expect(page.get_by_test_id("audit-results")).to_have_attribute("data-filters", "org_id=o-bistro")
+    entries = page.get_by_test_id("audit-entry")
+    expect(entries.first).to_be_visible()
+    for entry in entries.all():
+        expect(entry).to_contain_text("o-bistro")
+
+
+# The operator's page: importing a file
+
+def test_an_operator_imports_a_file_and_sees_what_was_accepted_and_the_rejected_lines(page: Page) -> None:
+    sign_in(page, OPERATOR)
+    expect(page.get_by_test_id("operator-page")).to_be_visible()
+    good = {"type": "partner", "id": f"p-ui-import-{time.time_ns()}", "name": "Imported from the console"}
+    bad = {"type": "spaceship", "id": "s-1"}
+    ndjson = f"{json.dumps(good)}\n{json.dumps(bad)}\n".encode()
+
+    page.get_by_test_id("import-file").set_input_files(
+        {"name": "records.ndjson", "mimeType": "application/x-ndjson", "buffer": ndjson})
+    page.get_by_test_id("import-submit").click()
+
+    expect(page.get_by_test_id("import-accepted")).to_have_text("1 record accepted")
+    expect(page.get_by_test_id("import-rejected-count")).to_have_text("1 line rejected")
+    rejected = page.get_by_test_id("import-rejected-line")
+    expect(rejected).to_have_count(1)
+    expect(rejected).to_have_attribute("data-line", "2")
+    expect(rejected).to_contain_text("'type' is one of partner, org, user, device, order")
+
+
 # Languages
 
 def test_the_agent_switches_the_console_to_italian_and_it_stays_so(page: Page) -> None:
@@ -434,9 +588,13 @@ PAGES = {
     "order": "#/orders/WO-100200",
     "read-only": "#/customers/o-acme/read-only",
 }
+# Signed in as the person each page is for; the operator's shows what an import of one bad line refused.
+ROLE_PAGES = {"customer-admin": (CUSTOMER_ADMIN, "#/customer-admin"),
+              "partner-admin": (PARTNER_ADMIN, "#/partner-admin"), "operator": (OPERATOR, "#/operator")}
 READY = {"signin": "signin-view", "search": "hit", "user": "user-panel", "suppressed-user": "user-panel",
          "customer": "customer-page", "customer-not-granted": "customer-page", "device": "device-page",
-         "order": "order-page", "read-only": "read-only-users"}
+         "order": "order-page", "read-only": "read-only-users", "customer-admin": "audit-entry",
+         "partner-admin": "audit-entry", "operator": "import-rejected-line"}
 
 
 @pytest.mark.parametrize("language", ["en", "it"])
@@ -458,6 +616,15 @@ def test_every_page_is_accessible_and_stays_inside_the_product(
         if name == "signin":
             continue
         page.goto(f"/{address}")
+        _screenshot_and_audit(page, name, language, width)
+    for name, (email, address) in ROLE_PAGES.items():
+        page.get_by_test_id("sign-out").click()
+        sign_in(page, email)
+        page.goto(f"/{address}")
+        if name == "operator":
+            page.get_by_test_id("import-file").set_input_files(
+                {"name": "records.ndjson", "mimeType": "application/x-ndjson", "buffer": b'{"type": "spaceship"}\n'})
+            page.get_by_test_id("import-submit").click()
         _screenshot_and_audit(page, name, language, width)
 
     assert refused == []

@@ -38,16 +38,17 @@ export async function api(path, { method = "GET", body, raw, signal, bearer, ano
   try { payload = await response.json(); } catch (_) { payload = null; }
   if (response.ok) return payload;
   const { code = "http_error", message, ...details } = payload?.error ?? {};
-  const refusal = new ApiError(response.status, code, explain(response, code, message), details);
+  const refusal = new ApiError(response.status, code,
+    explain(response.status, message, response.headers.get("Retry-After")), details);
   if (response.status === 401 && bearer === undefined && !anonymous) credentials.refused(refusal.message);
   throw refusal;
 }
 
-function explain(response, code, message) {
-  let text = message || t("error.http", { status: response.status });
-  const retryAfter = response.headers.get("Retry-After");
-  if (response.status === 503 && !message) text = t("error.unavailable");
-  if ((response.status === 429 || response.status === 503) && retryAfter) {
+/** A refusal in words a person reads: the API's own message, or what its status means, and when to try again. */
+export function explain(status, message, retryAfter) {
+  let text = message || t("error.http", { status });
+  if (status === 503 && !message) text = t("error.unavailable");
+  if ((status === 429 || status === 503) && retryAfter) {
     text += ` ${t("error.retry", { seconds: retryAfter })}`;
   }
   return text;

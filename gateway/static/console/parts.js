@@ -1,4 +1,4 @@
-// Small pieces every page shows the same way: a card with its title, label/value facts, a time, a refusal.
+// Small pieces every page shows the same way: a card with its title, label/value facts, a time, a refusal, a wide table.
 import { formatTime, t } from "./i18n.js";
 import { html } from "./view.js";
 
@@ -20,6 +20,11 @@ export function When({ at }) {
 
 export function Refusal({ error }) {
   return error ? html`<p class="refusal" role="alert" data-testid="page-error">${error.message}</p>` : null;
+}
+
+/** A table wider than a narrow screen: it scrolls sideways, a named region the keyboard can reach to scroll it. */
+export function Scrolling({ label, children }) {
+  return html`<div class="scrolling" role="region" aria-label=${label} tabindex="0">${children}</div>`;
 }
 
 export function Loading() { return html`<p class="muted" role="status">${t("loading")}</p>`; }

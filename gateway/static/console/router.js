@@ -15,6 +15,9 @@ export function href(parts, query = {}) {
 
 export function go(parts, query = {}) { location.hash = href(parts, query); }
 
+/** Go to a page in place of the one the address names (the back button does not return to it). */
+export function redirect(parts, query = {}) { location.replace(href(parts, query)); }
+
 /** Change the address without a new entry in the history (as a search is typed). */
 export function replace(parts, query = {}) { history.replaceState(null, "", href(parts, query)); }
 
