@@ -2,6 +2,8 @@
 import { t } from "./i18n.js";
 
 const API = "/api/v1";
+// A 401 that refuses an admin session, not the sign-in: the agent stays signed in.
+const ADMIN_SESSION_REFUSALS = ["admin_session_required", "invalid_admin_session"];
 
 export class ApiError extends Error {
   constructor(status, code, message, details = {}) {
@@ -17,10 +19,11 @@ export const credentials = { token: () => null, refused: (_message) => {} };
 
 /**
  * One call. `bearer` sends another token than the sign-in's (a read-only session's): its 401 is the caller's to
- * handle, whereas a 401 to the sign-in token ends the sign-in. `body` is sent as JSON, `raw` as it is.
+ * handle, whereas a 401 to the sign-in token ends the sign-in. `body` is sent as JSON, `raw` as it is. `headers`:
+ * further headers (an admin session's token); their own 401 (an admin session refused) is the caller's to handle too.
  */
-export async function api(path, { method = "GET", body, raw, signal, bearer, anonymous = false } = {}) {
-  const headers = { Accept: "application/json" };
+export async function api(path, { method = "GET", body, raw, signal, bearer, anonymous = false, headers: extra = {} } = {}) {
+  const headers = { ...extra, Accept: "application/json" };
   const token = bearer ?? (anonymous ? null : credentials.token());
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -40,7 +43,9 @@ export async function api(path, { method = "GET", body, raw, signal, bearer, ano
   const { code = "http_error", message, ...details } = payload?.error ?? {};
   const refusal = new ApiError(response.status, code,
     explain(response.status, message, response.headers.get("Retry-After")), details);
-  if (response.status === 401 && bearer === undefined && !anonymous) credentials.refused(refusal.message);
+  if (response.status === 401 && bearer === undefined && !anonymous && !ADMIN_SESSION_REFUSALS.includes(code)) {
+    credentials.refused(refusal.message);
+  }
   throw refusal;
 }
 

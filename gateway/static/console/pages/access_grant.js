@@ -1,4 +1,5 @@
-// A customer admin grants their managing partner read-only access, until a time or until revoked, or revokes it.
+// A customer admin grants their managing partner read-only access, until a time or until revoked, or revokes it after
+// confirming.
 import { api } from "../api.js";
 import { t } from "../i18n.js";
 import { useAnswer } from "../loading.js";
@@ -12,10 +13,12 @@ export function AccessGrant() {
   const [ends, setEnds] = useState("");
   const [refusal, setRefusal] = useState("");
   const [busy, setBusy] = useState(false);
+  const [revoking, setRevoking] = useState(false);
 
   async function change(method, body) {
     setBusy(true);
     try { await api(GRANT, { method, body }); setRefusal(""); reload(); } catch (failed) { setRefusal(failed.message); }
+    setRevoking(false);
     setBusy(false);
   }
   function give(event) {
@@ -42,9 +45,18 @@ export function AccessGrant() {
           <button type="submit" data-testid="grant-give" disabled=${busy}>
             ${t(grant.granted ? "grant.change" : "grant.give")}</button>
           ${grant.granted && html`<button type="button" class="secondary" data-testid="grant-revoke" disabled=${busy}
-            onClick=${() => change("DELETE")}>${t("grant.revoke")}</button>`}
+            onClick=${() => setRevoking(true)}>${t("grant.revoke")}</button>`}
         </div>
-      </form>` : loading && html`<${Loading} />`}
+      </form>
+      ${revoking && grant.granted && html`<div class="confirm" role="group" aria-labelledby="grant-revoke-question"
+          data-testid="grant-revoke-confirm">
+        <p id="grant-revoke-question">${t("grant.revokeQuestion")}</p>
+        <div class="row">
+          <button type="button" data-testid="grant-revoke-confirm-revoke" disabled=${busy}
+                  onClick=${() => change("DELETE")}>${t("grant.revoke")}</button>
+          <button type="button" class="secondary" data-testid="grant-revoke-cancel"
+                  onClick=${() => setRevoking(false)}>${t("cancel")}</button>
+        </div></div>`}` : loading && html`<${Loading} />`}
     ${refusal && html`<p class="refusal" role="alert" data-testid="grant-error">${refusal}</p>`}
   <//>`;
 }

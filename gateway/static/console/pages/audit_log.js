@@ -1,4 +1,5 @@
-// An audit log of what partner agents did: filtered by agent, action and (for a partner) customer; newest first, "more".
+// An audit log of what partner agents did: filtered by agent, action, (for a partner) customer and time; newest first,
+// "more".
 import { api } from "../api.js";
 import { t } from "../i18n.js";
 import { Card, Refusal, Scrolling, When } from "../parts.js";
@@ -7,11 +8,14 @@ import { html, useEffect, useRef, useState } from "../view.js";
 const ACTIONS = ["search", "customer.viewed", "user.viewed", "user.email_viewed", "user.code_sent", "user.code_rejected",
   "user.code_verified", "user.suppression_removed", "device.viewed", "order.viewed", "read_only_session.started",
   "customer.admin_access_requested", "customer.admin_session_opened", "user.changed_as_admin"];
-const NO_FILTERS = { agent: "", action: "", org_id: "" };
+const NO_FILTERS = { agent: "", action: "", org_id: "", since: "", until: "" };
+// Typed in the browser's local time, sent as RFC 3339 UTC.
+const TIMES = ["since", "until"];
 
 export function AuditLog({ path, byCustomer = false }) {
   const [draft, setDraft] = useState(NO_FILTERS);
   const [filters, setFilters] = useState(NO_FILTERS);
+  const [badTime, setBadTime] = useState("");
   // shown: the filters the entries are for (as a query string), so a reader can tell a stale page from a fresh one.
   const [log, setLog] = useState({ entries: [], next: null, shown: null, loading: true, error: null });
   const reading = useRef(null);
@@ -35,13 +39,26 @@ export function AuditLog({ path, byCustomer = false }) {
 
   function apply(event) {
     event.preventDefault();
-    setFilters(Object.fromEntries(Object.entries(draft).map(([name, value]) => [name, value.trim()])));
+    const chosen = Object.fromEntries(Object.entries(draft).map(([name, value]) => [name, value.trim()]));
+    for (const name of TIMES) {
+      if (!chosen[name]) continue;
+      const at = new Date(chosen[name]);
+      if (Number.isNaN(at.getTime())) { setBadTime(t("audit.badTime")); return; }
+      chosen[name] = at.toISOString();
+    }
+    setBadTime("");
+    setFilters(chosen);
   }
   function field(name, word, extra = {}) {
     return html`<div class="field"><label for=${`audit-${name}`}>${t(word)}</label>
       <input id=${`audit-${name}`} type="text" maxlength="320" autocomplete="off" data-testid=${`audit-filter-${name}`}
              value=${draft[name]} onInput=${(event) => setDraft({ ...draft, [name]: event.currentTarget.value })}
              ...${extra} /></div>`;
+  }
+  function time(name, word) {
+    return html`<div class="field"><label for=${`audit-${name}`}>${t(word)}</label>
+      <input id=${`audit-${name}`} type="datetime-local" data-testid=${`audit-filter-${name}`} value=${draft[name]}
+             onInput=${(event) => setDraft({ ...draft, [name]: event.currentTarget.value })} /></div>`;
   }
 
   return html`<${Card} title=${t("audit.title")} testid="audit-log">
@@ -50,11 +67,15 @@ export function AuditLog({ path, byCustomer = false }) {
       ${field("agent", "audit.agent", { placeholder: t("audit.agentExample") })}
       ${field("action", "audit.action", { list: "audit-actions" })}
       ${byCustomer && field("org_id", "audit.customer")}
+      ${time("since", "audit.since")}
+      ${time("until", "audit.until")}
       <datalist id="audit-actions">${ACTIONS.map((action) => html`<option value=${action} />`)}</datalist>
       <div class="row"><button type="submit" data-testid="audit-filter-submit">${t("audit.filter")}</button>
         <button type="button" class="secondary" data-testid="audit-filter-clear"
-                onClick=${() => { setDraft(NO_FILTERS); setFilters(NO_FILTERS); }}>${t("audit.clear")}</button></div>
+                onClick=${() => { setDraft(NO_FILTERS); setFilters(NO_FILTERS); setBadTime(""); }}>
+          ${t("audit.clear")}</button></div>
     </form>
+    ${badTime && html`<p class="refusal" role="alert" data-testid="audit-filter-error">${badTime}</p>`}
     <${Refusal} error=${log.error} />
     <div data-testid="audit-results" data-filters=${log.shown ?? undefined}>
       ${log.entries.length ? html`<${Entries} entries=${log.entries} byCustomer=${byCustomer} />`

@@ -3,7 +3,7 @@ import { part } from "../api.js";
 import { label, t } from "../i18n.js";
 import { rememberCustomer } from "../customers_seen.js";
 import { useAnswer } from "../loading.js";
-import { Card, Chips, Facts, Loading, Refusal, When } from "../parts.js";
+import { Card, Chips, Facts, Loading, Refusal, Scrolling, When } from "../parts.js";
 import { go, href } from "../router.js";
 import { html, useEffect, useState } from "../view.js";
 import { FullAdminRequest, ReadOnlyAccess } from "./customer_access.js";
@@ -13,7 +13,7 @@ export function CustomerPage({ id }) {
   useEffect(() => { if (customer) rememberCustomer(customer.id, customer.name); }, [customer]);
   if (error) return html`<${Refusal} error=${error} />`;
   if (!customer) return loading ? html`<${Loading} />` : null;
-  return html`<div class="page" data-testid="customer-page">
+  return html`<div class="page fitted" data-testid="customer-page">
     <section class="card" aria-labelledby="customer-name">
       <h2 id="customer-name" data-testid="customer-name">${customer.name}</h2>
       <${Facts} rows=${[
@@ -30,21 +30,24 @@ export function CustomerPage({ id }) {
     <${ReadOnlyAccess} customer=${customer} />
     <${FullAdminRequest} customer=${customer} done=${reload} />
     <${Card} title=${t("customer.licences")} testid="customer-licences">
-      ${customer.licenses?.length ? html`<table class="table"><thead><tr><th>${t("licence.name")}</th><th>${t("licence.sku")}</th>
-        <th>${t("licence.used")}</th></tr></thead><tbody>${customer.licenses.map((licence) => html`<tr>
+      ${customer.licenses?.length ? html`<${Scrolling} label=${t("customer.licences")}><table class="table"><thead><tr>
+        <th>${t("licence.name")}</th><th>${t("licence.sku")}</th><th>${t("licence.used")}</th></tr></thead>
+        <tbody>${customer.licenses.map((licence) => html`<tr>
         <td>${licence.name}</td><td class="mono">${licence.sku}</td><td>${licence.consumed} / ${licence.total}</td></tr>`)}
-        </tbody></table>` : html`<p class="muted">${t("none")}</p>`}<//>
+        </tbody></table><//>` : html`<p class="muted">${t("none")}</p>`}<//>
     <${Card} title=${t("customer.subscriptions")} testid="customer-subscriptions">
-      ${customer.subscriptions?.length ? html`<table class="table"><thead><tr><th>${t("subscription.offer")}</th>
-        <th>${t("subscription.quantity")}</th><th>${t("subscription.status")}</th><th>${t("subscription.end")}</th></tr></thead>
+      ${customer.subscriptions?.length ? html`<${Scrolling} label=${t("customer.subscriptions")}><table class="table"><thead><tr>
+        <th>${t("subscription.offer")}</th><th>${t("subscription.quantity")}</th><th>${t("subscription.status")}</th>
+        <th>${t("subscription.end")}</th></tr></thead>
         <tbody>${customer.subscriptions.map((subscription) => html`<tr><td>${subscription.offer}</td>
         <td>${subscription.quantity}</td><td>${label("status", subscription.status)}</td><td><${When} at=${subscription.end} /></td>
-        </tr>`)}</tbody></table>` : html`<p class="muted">${t("none")}</p>`}<//>
+        </tr>`)}</tbody></table><//>` : html`<p class="muted">${t("none")}</p>`}<//>
     <${Card} title=${t("customer.orders")} testid="customer-orders">
-      ${customer.orders?.length ? html`<table class="table"><thead><tr><th>${t("order.number")}</th><th>${t("order.placed")}</th>
-        <th>${t("order.status")}</th></tr></thead><tbody>${customer.orders.map((order) => html`<tr>
+      ${customer.orders?.length ? html`<${Scrolling} label=${t("customer.orders")}><table class="table"><thead><tr>
+        <th>${t("order.number")}</th><th>${t("order.placed")}</th><th>${t("order.status")}</th></tr></thead>
+        <tbody>${customer.orders.map((order) => html`<tr>
         <td><a href=${href(["orders", order.number])}>${order.number}</a></td><td><${When} at=${order.placed_at} /></td>
-        <td>${label("status", order.status)}</td></tr>`)}</tbody></table>` : html`<p class="muted">${t("none")}</p>`}<//>
+        <td>${label("status", order.status)}</td></tr>`)}</tbody></table><//>` : html`<p class="muted">${t("none")}</p>`}<//>
   </div>`;
 }
 

@@ -1,4 +1,6 @@
-// Opening a customer's org as a read-only admin (only while the customer grants it), and asking for full admin access.
+// Opening a customer's org as a read-only admin (only while the customer grants it), asking for full admin access and,
+// once the customer approves, opening an admin session on it.
+import { adminSession, keepAdminSession } from "../admin_sessions.js";
 import { api, part } from "../api.js";
 import { label, t } from "../i18n.js";
 import { Card, When } from "../parts.js";
@@ -57,5 +59,37 @@ export function FullAdminRequest({ customer, done }) {
     ${asked ? html`<p data-testid="full-admin-state">${t("admin.state", { status: label("request", asked.status) })}
         ${" "}<${When} at=${asked.expires_at} /> · ${asked.reason}</p>`
       : html`<${ReasonForm} testid="full-admin-request" action=${t("admin.ask")} submit=${ask} />`}
+    ${asked?.status === "approved" && html`<${AdminSessionOpener} customer=${customer} approval=${asked} />`}
   <//>`;
 }
+
+/** Opens an admin session under the approved request, kept for this tab: a user's page then offers its changes. */
+function AdminSessionOpener({ customer, approval }) {
+  // A session kept from an earlier approval ends with it: only one under this approval (ending when it does) counts.
+  const [session, setSession] = useState(() => {
+    const kept = adminSession(customer.id);
+    return kept && sameTime(kept.expires_at, approval.expires_at) ? kept : null;
+  });
+  const [refusal, setRefusal] = useState("");
+  const [busy, setBusy] = useState(false);
+  async function open() {
+    setBusy(true);
+    try {
+      const opened = await api(`/customers/${part(customer.id)}/admin-sessions`, { method: "POST" });
+      const kept = { ...opened, name: customer.name, licences: (customer.licenses ?? []).map((licence) => licence.sku) };
+      keepAdminSession(customer.id, kept);
+      setSession(kept);
+      setRefusal("");
+    } catch (error) { setRefusal(error.message); }
+    setBusy(false);
+  }
+  return html`<div class="admin-session">
+    ${session ? html`<p data-testid="admin-session-open">${t("admin.sessionOpen")} <${When} at=${session.expires_at} />.
+        ${" "}${t("admin.sessionHowTo")}</p>`
+      : html`<button type="button" data-testid="admin-session-start" disabled=${busy} onClick=${open}>
+          ${t("admin.openSession")}</button>`}
+    ${refusal && html`<p class="refusal" role="alert" data-testid="admin-session-error">${refusal}</p>`}
+  </div>`;
+}
+
+function sameTime(one, other) { return new Date(one).getTime() === new Date(other).getTime(); }

@@ -1,7 +1,7 @@
 // A customer's org seen as a read-only admin, under a banner naming it and counting its session down to the end.
 import { api, part } from "../api.js";
 import { label, t } from "../i18n.js";
-import { Card, Chips, Facts, Loading, When } from "../parts.js";
+import { Card, Chips, Facts, Loading, Scrolling, When } from "../parts.js";
 import { forgetSession, openSession } from "../read_only_sessions.js";
 import { href } from "../router.js";
 import { html, useEffect, useState } from "../view.js";
@@ -31,7 +31,7 @@ export function ReadOnlyPage({ orgId, query }) {
     return html`<div class="notice" data-testid="read-only-ended" role="status"><p>${ended}</p>
       <p><a href=${back}>${t("readOnly.back")}</a></p></div>`;
   }
-  return html`<div class="page">
+  return html`<div class="page fitted">
     <div class="banner" role="region" aria-label=${t("readOnly.bannerLabel")} data-testid="read-only-banner">
       <span>${t("readOnly.banner", { name: session.name })}</span>
       <span data-testid="read-only-countdown" aria-live="off">${t("readOnly.endsIn", { time: clock(left) })}</span>
@@ -82,8 +82,10 @@ function Rows({ name, items }) {
               ["device.status", (d) => label("status", d.status)]],
     licenses: [["licence.name", (l) => l.name], ["licence.sku", (l) => l.sku], ["licence.used", (l) => `${l.consumed} / ${l.total}`]],
   }[name];
-  return html`<table class="table"><thead><tr>${columns.map(([title]) => html`<th>${t(title)}</th>`)}</tr></thead>
-    <tbody>${items.map((item) => html`<tr>${columns.map(([, value]) => html`<td>${value(item)}</td>`)}</tr>`)}</tbody></table>`;
+  return html`<${Scrolling} label=${t(`readOnly.${name}`)}><table class="table"><thead><tr>
+    ${columns.map(([title]) => html`<th>${t(title)}</th>`)}</tr></thead>
+    <tbody>${items.map((item) => html`<tr>${columns.map(([, value]) => html`<td>${value(item)}</td>`)}</tr>`)}</tbody>
+    </table><//>`;
 }
 
 function Settings({ settings }) {

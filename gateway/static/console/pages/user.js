@@ -1,11 +1,13 @@
-// A user's page: status, licences, devices, features, e-mail delivery and suppression, and the caller's code check.
+// A user's page: status, licences, devices, features, e-mail delivery and suppression, the caller's code check, and
+// the changes an admin session on their customer allows.
 import { part } from "../api.js";
 import { label, t } from "../i18n.js";
 import { rememberCustomer } from "../customers_seen.js";
 import { useAnswer } from "../loading.js";
-import { Card, Chips, Facts, Loading, Refusal, When } from "../parts.js";
+import { Card, Chips, Facts, Loading, Refusal, Scrolling, When } from "../parts.js";
 import { href } from "../router.js";
 import { html, useEffect } from "../view.js";
+import { AdminChanges } from "./admin_changes.js";
 import { CodeCheck } from "./code_check.js";
 import { Suppression } from "./suppression.js";
 
@@ -15,7 +17,7 @@ export function UserPage({ id }) {
   if (error) return html`<${Refusal} error=${error} />`;
   if (!user) return loading ? html`<${Loading} />` : null;
   const features = Object.entries(user.features ?? {});
-  return html`<div class="page" data-testid="user-page">
+  return html`<div class="page fitted" data-testid="user-page">
     <section class="card user-panel" data-testid="user-panel" aria-labelledby="user-panel-name">
       <p class="crumbs"><a href=${href(["customers", user.org_id])} data-testid="user-customer">${user.org_name || user.org_id}</a></p>
       <h2 id="user-panel-name" data-testid="user-panel-name">${user.display_name}</h2>
@@ -30,6 +32,7 @@ export function UserPage({ id }) {
       ]} />
       <${CodeCheck} userId=${user.id} />
     </section>
+    <${AdminChanges} user=${user} done=${reload} />
     <${Devices} devices=${user.devices ?? []} />
     <${Email} user=${user} reload=${reload} />
   </div>`;
@@ -37,11 +40,12 @@ export function UserPage({ id }) {
 
 function Devices({ devices }) {
   return html`<${Card} title=${t("user.devices")} testid="user-devices">
-    ${devices.length ? html`<table class="table"><thead><tr><th>${t("device.product")}</th><th>${t("device.serial")}</th>
-      <th>${t("device.mac")}</th><th>${t("device.status")}</th></tr></thead>
+    ${devices.length ? html`<${Scrolling} label=${t("user.devices")}><table class="table"><thead><tr>
+      <th>${t("device.product")}</th><th>${t("device.serial")}</th><th>${t("device.mac")}</th><th>${t("device.status")}</th>
+      </tr></thead>
       <tbody>${devices.map((device) => html`<tr key=${device.id}>
         <td><a href=${href(["devices", device.id])}>${device.product}</a></td><td>${device.serial}</td>
-        <td class="mono">${device.mac}</td><td>${label("status", device.status)}</td></tr>`)}</tbody></table>`
+        <td class="mono">${device.mac}</td><td>${label("status", device.status)}</td></tr>`)}</tbody></table><//>`
       : html`<p class="muted">${t("none")}</p>`}
   <//>`;
 }
@@ -59,12 +63,13 @@ function Email({ user, reload }) {
     ]} />
     ${email.suppressed && html`<${Suppression} userId=${user.id} address=${email.address} done=${reload} />`}
     <h3>${t("email.messages")}</h3>
-    ${email.messages?.length ? html`<table class="table" data-testid="email-messages"><thead><tr>
+    ${email.messages?.length ? html`<${Scrolling} label=${t("email.messages")}>
+      <table class="table" data-testid="email-messages"><thead><tr>
         <th>${t("email.when")}</th><th>${t("email.kind")}</th><th>${t("email.status")}</th><th>${t("email.reason")}</th></tr></thead>
       <tbody>${email.messages.map((message) => html`<tr>
         <td><${When} at=${message.at} /></td><td>${message.subject || label("mail", message.kind)}</td>
         <td><span class="chip status-${message.status}">${label("status", message.status)}</span></td>
-        <td>${message.reason ?? ""}</td></tr>`)}</tbody></table>`
+        <td>${message.reason ?? ""}</td></tr>`)}</tbody></table><//>`
       : html`<p class="muted">${t("email.noMessages")}</p>`}
   <//>`;
 }

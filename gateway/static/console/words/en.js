@@ -67,6 +67,15 @@ export const en = {
   "admin.title": "Full admin access",
   "admin.explain": "Ask the customer's admins for temporary full admin access: they are mailed your name and reason.",
   "admin.ask": "Request full admin access", "admin.state": "Your partner's request: {status}, until",
+  "admin.openSession": "Open admin session", "admin.sessionOpen": "Your admin session is open until",
+  "admin.sessionHowTo": "Open one of this customer's users (search in it above) to change their status, licences " +
+    "and features.",
+  "adminChanges.title": "Admin changes",
+  "adminChanges.explain": "Under your admin session on {name}: each change is recorded in the customer's audit log " +
+    "with your request's reason. The session ends at",
+  "adminChanges.save": "Save changes",
+  "adminChanges.ended": "The customer's full admin window has ended (after its hour, or an admin ended it): no more " +
+    "changes can be made. Ask for full admin access again if you still need it.",
   "request.pending": "waiting for the customer", "request.approved": "approved", "request.denied": "denied",
   "request.expired": "expired", "request.ended": "ended",
   "readOnly.bannerLabel": "Read-only session", "readOnly.banner": "Read-only view of {name}",
@@ -90,6 +99,8 @@ export const en = {
   "grant.ends": "Access ends (optional; leave empty to keep it until you revoke it)",
   "grant.give": "Grant access", "grant.change": "Change the end", "grant.revoke": "Revoke access",
   "grant.badTime": "The end is not a time the console understands.",
+  "grant.revokeQuestion": "Revoke your partner's read-only access? Its agents' open read-only sessions end within " +
+    "seconds.",
   "requests.title": "Requests for full admin access",
   "requests.explain": "An Advanced Help Desk agent may ask for full admin access to your organisation for one hour. " +
     "Approve only a request you expect; you can end an approved hour at any time.",
@@ -104,7 +115,8 @@ export const en = {
   "audit.agent": "Agent", "audit.agentExample": "e-mail or user ID", "audit.action": "Action",
   "audit.customer": "Customer org ID", "audit.filter": "Filter", "audit.clear": "Clear filters", "audit.more": "More",
   "audit.when": "When", "audit.target": "What", "audit.reason": "Reason", "audit.request": "Request ID",
-  "audit.empty": "No entries.",
+  "audit.empty": "No entries.", "audit.since": "From", "audit.until": "Before",
+  "audit.badTime": "A time in the filters is not one the console understands.",
   "agents.title": "Help Desk agents",
   "agents.explain": "Your own staff who may search your customers. Advanced agents may also ask a customer for " +
     "temporary full admin access. A change applies at once, also to an agent already signed in.",

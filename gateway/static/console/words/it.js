@@ -80,6 +80,15 @@ export const it = {
   "admin.explain": "Chiedi agli amministratori del cliente un accesso amministratore completo temporaneo: ricevono " +
     "per e-mail il tuo nome e il motivo.",
   "admin.ask": "Richiedi accesso amministratore completo", "admin.state": "Richiesta del tuo partner: {status}, fino al",
+  "admin.openSession": "Apri sessione amministratore", "admin.sessionOpen": "La tua sessione amministratore è aperta fino al",
+  "admin.sessionHowTo": "Apri uno degli utenti di questo cliente (cercalo qui sopra) per cambiarne stato, licenze e " +
+    "funzioni.",
+  "adminChanges.title": "Modifiche da amministratore",
+  "adminChanges.explain": "Con la tua sessione amministratore su {name}: ogni modifica è registrata nel registro di " +
+    "controllo del cliente con il motivo della tua richiesta. La sessione termina il",
+  "adminChanges.save": "Salva modifiche",
+  "adminChanges.ended": "L'accesso amministratore completo del cliente è terminato (dopo la sua ora, o lo ha " +
+    "terminato un amministratore): non si possono più fare modifiche. Richiedi di nuovo l'accesso se ti serve ancora.",
   "request.pending": "in attesa del cliente", "request.approved": "approvata", "request.denied": "rifiutata",
   "request.expired": "scaduta", "request.ended": "terminata",
   "readOnly.bannerLabel": "Sessione in sola lettura", "readOnly.banner": "Vista in sola lettura di {name}",
@@ -104,6 +113,8 @@ export const it = {
   "grant.ends": "Fine dell'accesso (facoltativa; lascia vuoto per mantenerlo finché non lo revochi)",
   "grant.give": "Concedi accesso", "grant.change": "Cambia la fine", "grant.revoke": "Revoca accesso",
   "grant.badTime": "La fine non è un orario comprensibile.",
+  "grant.revokeQuestion": "Revocare l'accesso in sola lettura del tuo partner? Le sessioni in sola lettura aperte " +
+    "dai suoi agenti terminano entro pochi secondi.",
   "requests.title": "Richieste di accesso amministratore completo",
   "requests.explain": "Un agente Help Desk Advanced può chiedere un accesso amministratore completo alla tua " +
     "organizzazione per un'ora. Approva solo una richiesta che ti aspetti; puoi terminare un'ora approvata in " +
@@ -119,7 +130,8 @@ export const it = {
   "audit.agent": "Agente", "audit.agentExample": "e-mail o ID utente", "audit.action": "Azione",
   "audit.customer": "ID org del cliente", "audit.filter": "Filtra", "audit.clear": "Togli i filtri", "audit.more": "Altri",
   "audit.when": "Quando", "audit.target": "Cosa", "audit.reason": "Motivo", "audit.request": "ID richiesta",
-  "audit.empty": "Nessuna voce.",
+  "audit.empty": "Nessuna voce.", "audit.since": "Dal", "audit.until": "Prima del",
+  "audit.badTime": "Un orario nei filtri non è comprensibile.",
   "agents.title": "Agenti Help Desk",
   "agents.explain": "Il tuo personale che può cercare i tuoi clienti. Gli agenti Advanced possono anche chiedere a un " +
     "cliente un accesso amministratore completo temporaneo. Una modifica vale subito, anche per chi ha già effettuato " +
