@@ -222,6 +222,8 @@ class Matched(_Shape):
 class Hit(_Shape):
     id: str
     org_id: str
+    org_name: str | None = Field(None, description="The name of the customer: for a customer hit, its own name; "
+                                                    "null while search does not know the customer yet.")
     title: str
     subtitle: str
     matched: Matched

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from services.search.domain import Entry, first_of_each_kind, latest
@@ -131,6 +131,12 @@ class SqliteSearchStore:
             "AND (? IS NULL OR entity_id = ?)", (partner_id, org_id, org_id))
         return frozenset(row[0] for row in rows if row[0])
 
+    async def org_names(self, org_ids: Collection[str], partner_id: str) -> dict[str, str]:
+        wanted = sorted(org_ids)
+        return {row[0]: row[1] for chunk in _chunks(wanted) for row in self._db.execute(
+            f"SELECT entity_id, title FROM entries WHERE kind = 'customer' AND partner_id = ? AND deleted = 0 "
+            f"AND entity_id IN ({','.join('?' * len(chunk))})", (partner_id, *chunk))}
+
     async def count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM entries").fetchone()[0])
 
@@ -174,6 +180,11 @@ class ScanSearchStore:
     async def countries(self, partner_id: str, org_id: str | None) -> frozenset[str]:
         return frozenset(e.country for e in self._entries.values() if e.kind == "customer" and not e.deleted
                          and e.partner_id == partner_id and e.country and org_id in (None, e.entity_id))
+
+    async def org_names(self, org_ids: Collection[str], partner_id: str) -> dict[str, str]:
+        found = (self._entries.get(f"customer:{org_id}") for org_id in org_ids)
+        return {c.entity_id: c.title for c in found
+                if c is not None and not c.deleted and c.partner_id == partner_id}
 
     async def count(self) -> int:
         return len(self._entries)

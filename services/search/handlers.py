@@ -26,7 +26,8 @@ async def search(text: str, partner_id: str, org_id: str | None, limit: int, sto
                  ) -> dict[str, Any]:
     """Customers, users, devices and orders of this partner's customers matching the query, best first.
 
-    Identifiers answer alone when they find something; otherwise the query is read as words.
+    Identifiers answer alone when they find something; otherwise the query is read as words. Each hit names its
+    customer, looked up once for all the hits shown.
     """
     countries = await store.countries(partner_id, org_id) if query.looks_like_phone(text) else frozenset()
     reading = query.read(text, sorted(countries))
@@ -38,7 +39,8 @@ async def search(text: str, partner_id: str, org_id: str | None, limit: int, sto
             if results.full():
                 break
             results.add(plan, await _find(plan, partner_id, org_id, limit, store))
-    return results.response(reading)
+    org_names = await store.org_names(results.member_org_ids(), partner_id)
+    return results.response(reading, org_names)
 
 
 async def _find(plan: query.Plan, partner_id: str, org_id: str | None, limit: int, store: SearchStore

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,10 +22,13 @@ class Hit:
     def sort_key(self) -> tuple[int, str, str]:
         return self.tier, self.entry.title.casefold(), self.entry.entity_id
 
-    def shape(self) -> dict[str, Any]:
+    def shape(self, org_names: Mapping[str, str]) -> dict[str, Any]:
+        """The hit as the search bar shows it; `org_names` names the customers of users, devices and orders."""
         entry = self.entry
-        return {"id": entry.entity_id, "org_id": entry.org_id, "title": entry.title, "subtitle": entry.subtitle,
-                "matched": {"field": self.field, "value": self.value}, "match": MATCHES[self.tier]}
+        org_name = entry.title if entry.kind == "customer" else org_names.get(entry.org_id)
+        return {"id": entry.entity_id, "org_id": entry.org_id, "org_name": org_name, "title": entry.title,
+                "subtitle": entry.subtitle, "matched": {"field": self.field, "value": self.value},
+                "match": MATCHES[self.tier]}
 
 
 def matched_field(entry: Entry, plan: Plan) -> tuple[str, str]:
@@ -60,14 +64,21 @@ class Results:
         if new and plan.interpretation not in self.used:
             self.used.append(plan.interpretation)
 
-    def response(self, reading: Reading) -> dict[str, Any]:
+    def shown(self) -> dict[str, list[Hit]]:
+        """The hits the response lists, by kind, best first, at most `limit` of each."""
         groups: dict[str, list[Hit]] = {kind: [] for kind in KINDS}
         for hit in self.hits.values():
             groups[hit.entry.kind].append(hit)
+        return {kind: sorted(hits, key=Hit.sort_key)[: self.limit] for kind, hits in groups.items()}
+
+    def member_org_ids(self) -> set[str]:
+        """The customers of the users, devices and orders shown: whose names the response needs."""
+        return {hit.entry.org_id for kind, hits in self.shown().items() if kind != "customer" for hit in hits}
+
+    def response(self, reading: Reading, org_names: Mapping[str, str]) -> dict[str, Any]:
         interpretations = self.used or list(reading.interpretations)
         return {
             "q": reading.text,
             "interpretations": [{"kind": i.kind, "value": i.value} for i in interpretations],
-            **{f"{kind}s": [h.shape() for h in sorted(hits, key=Hit.sort_key)[: self.limit]]
-               for kind, hits in groups.items()},
+            **{f"{kind}s": [h.shape(org_names) for h in hits] for kind, hits in self.shown().items()},
         }

@@ -34,9 +34,9 @@ def entry(entity_id: str = "u1", partner_id: str = "p1", org_id: str = "o1", ver
 
 
 def customer(org_id: str = "o1", partner_id: str = "p1", version: int = 1, country: str = "US",
-             deleted: bool = False) -> Entry:
-    return Entry("customer", org_id, org_id, partner_id, version, "Acme", "", ("acme", f"id:{org_id}"),
-                 (("name", "Acme"),), country, deleted)
+             deleted: bool = False, name: str = "Acme") -> Entry:
+    return Entry("customer", org_id, org_id, partner_id, version, name, "", ("acme", f"id:{org_id}"),
+                 (("name", name),), country, deleted)
 
 
 def words(*exact: str, prefix: str = "") -> Clause:
@@ -175,6 +175,43 @@ async def test_countries_are_those_of_the_live_customers_in_scope(store: SearchS
     assert await store.countries("p1", "o2") == {"DE"}
     assert await store.countries("p1", "o3") == frozenset()
     assert await store.countries("p9", None) == frozenset()
+
+
+async def test_org_names_are_the_names_of_the_partners_customers_by_id(store: SearchStore) -> None:
+    await store.apply(customer("o1", "p1", name="Acme Corporation"))
+    await store.apply(customer("o2", "p1", name="Bistro Méditerranée"))
+    await store.apply(customer("o3", "p2", name="Contoso"))
+
+    assert await store.org_names({"o1", "o2"}, "p1") == {"o1": "Acme Corporation", "o2": "Bistro Méditerranée"}
+    assert await store.org_names(["o1"], "p1") == {"o1": "Acme Corporation"}
+    assert await store.org_names(set(), "p1") == {}
+
+
+async def test_a_moved_customer_is_named_by_its_latest_version_only_to_the_partner_managing_it(
+    store: SearchStore,
+) -> None:
+    await store.apply(customer("o1", "p1", version=1, name="Acme"))
+    await store.apply(entry("u1", partner_id="p1", org_id="o1"))
+
+    await store.apply(customer("o1", "p2", version=2, name="Acme Corporation"))
+    await store.apply(customer("o1", "p1", version=1, name="Acme"))
+
+    assert await store.org_names({"o1"}, "p2") == {"o1": "Acme Corporation"}
+    assert await store.org_names({"o1"}, "p1") == {}
+
+
+async def test_an_unknown_org_id_has_no_name(store: SearchStore) -> None:
+    await store.apply(customer("o1", "p1", name="Acme Corporation"))
+    await store.apply(entry("u1", partner_id="p1", org_id="o9"))  # a member whose customer has not arrived
+
+    assert await store.org_names({"o1", "o9", "u1"}, "p1") == {"o1": "Acme Corporation"}
+
+
+async def test_a_deleted_customer_has_no_name(store: SearchStore) -> None:
+    await store.apply(customer("o1", "p1", version=1, name="Acme Corporation"))
+    await store.apply(customer("o1", "p1", version=2, name="Acme Corporation", deleted=True))
+
+    assert await store.org_names({"o1"}, "p1") == {}
 
 
 async def test_a_batch_keeps_the_latest_version_of_each_entry(store: SearchStore) -> None:

@@ -6,7 +6,7 @@ partner that manages its customer now, whatever partner its event named, and mov
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from services.search.domain import Entry
@@ -39,6 +39,10 @@ class SearchStore(Protocol):
 
     async def countries(self, partner_id: str, org_id: str | None) -> frozenset[str]:
         """The countries of the customers in scope: where their national phone numbers are read."""
+        ...
+
+    async def org_names(self, org_ids: Collection[str], partner_id: str) -> dict[str, str]:
+        """The name of each of these customers that this partner manages now, by id; others are absent."""
         ...
 
     async def count(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from services.search.domain import KINDS, Entry, Kind, first_of_each_kind, is_word, latest
 from services.search.query import Clause
@@ -195,6 +195,12 @@ class MemorySearchStore:
             return frozenset((customer.country,))
         index = self._partners.get(partner_id)
         return frozenset(index.countries) if index is not None else frozenset()
+
+    async def org_names(self, org_ids: Collection[str], partner_id: str) -> dict[str, str]:
+        customers = self._entries["customer"]
+        found = (customers.get(org_id) for org_id in org_ids)
+        return {c.entity_id: c.title for c in found
+                if c is not None and not c.deleted and c.partner_id == partner_id}
 
     async def count(self) -> int:
         return sum(len(entries) for entries in self._entries.values())

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
@@ -180,6 +180,15 @@ class MongoSearchStore:
         if org_id is not None:
             scope["entity_id"] = org_id
         return frozenset(c for c in await self._entries.distinct("country", scope) if c)
+
+    async def org_names(self, org_ids: Collection[str], partner_id: str) -> dict[str, str]:
+        if not org_ids:
+            return {}
+        # By `_id` alone, which FerretDB answers from its index; the rest is checked here.
+        keys = sorted(f"customer:{o}" for o in org_ids)
+        cursor = self._entries.find({"_id": {"$in": keys}}, {"title": 1, "partner_id": 1, "deleted": 1})
+        return {doc["_id"].removeprefix("customer:"): doc["title"] async for doc in cursor
+                if not doc["deleted"] and doc["partner_id"] == partner_id}
 
     async def count(self) -> int:
         return await self._entries.count_documents({})

@@ -110,5 +110,6 @@ async def test_a_hit_has_the_public_shape() -> None:
 
     result = await handlers.search("jane", "p1", None, 20, store)
 
-    assert result["users"] == [{"id": "u1", "org_id": "o1", "title": "Jane Doe", "subtitle": "jane@acme.example",
+    assert result["users"] == [{"id": "u1", "org_id": "o1", "org_name": "Acme", "title": "Jane Doe",
+                                "subtitle": "jane@acme.example",
                                 "matched": {"field": "name", "value": "Jane Doe"}, "match": "exact"}]

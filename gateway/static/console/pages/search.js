@@ -36,6 +36,7 @@ export function SearchPage({ query }) {
       const answer = await api(`/search?${params}`, { signal: state.controller.signal });
       if (mine !== state.sequence) return;  // a later search is under way: this answer is stale
       for (const hit of answer.customers ?? []) rememberCustomer(hit.id, hit.title);
+      for (const key of GROUPS) for (const hit of answer[key] ?? []) rememberCustomer(hit.org_id, hit.org_name);
       report("");
       setFound({ ...answer, searched: q });
     } catch (error) {
@@ -123,7 +124,7 @@ function Group({ kind, hits, q }) {
 
 function Hit({ kind, hit, q }) {
   const matched = hit.matched ?? {};
-  const customer = kind === "customers" ? null : customerName(hit.org_id);
+  const customer = kind === "customers" ? null : hit.org_name || customerName(hit.org_id);
   return html`<li class="hit" data-testid="hit" data-kind=${kind} data-id=${hit.id}>
     <div class="hit-head">
       <a class="hit-title" data-testid="hit-title" href=${href([PAGE_OF[kind], hit.id])}>${hit.title}</a>
