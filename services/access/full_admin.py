@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from contracts import Event
 from contracts.access import (
     AccessRequestApproved,
     AccessRequestDenied,
@@ -51,45 +52,40 @@ async def requests_of(org_id: str, store: RequestStore) -> list[AccessRequest]:
 async def approve(org_id: str, request_id: str, approved_by: str, store: RequestStore,
                   now: datetime | None = None) -> AccessRequest:
     """Approve a waiting request: the agent has full admin access for an hour. Approving twice changes nothing."""
-    at = now or utc_now()
-
-    def decide(current: AccessRequest | None) -> Decision[AccessRequest]:
-        request = requests.approved(current, org_id, approved_by, at)
-        if request is None:
-            return None
-        return request, [AccessRequestApproved(
-            request_id=request_id, org_id=org_id, approved_by=approved_by, expires_at=request.expires_at,
-            partner_id=request.partner_id, correlation_id=current_correlation_id())]
-
-    return await _changed(store, request_id, decide)
+    return await _answered(store, request_id, lambda current, at: requests.approved(current, org_id, approved_by, at),
+                           lambda request: AccessRequestApproved(
+                               request_id=request_id, org_id=org_id, approved_by=approved_by,
+                               expires_at=request.expires_at, partner_id=request.partner_id,
+                               correlation_id=current_correlation_id()), now)
 
 
 async def deny(org_id: str, request_id: str, denied_by: str, store: RequestStore,
                now: datetime | None = None) -> AccessRequest:
     """Turn a waiting request down. Denying twice changes nothing."""
-    at = now or utc_now()
-
-    def decide(current: AccessRequest | None) -> Decision[AccessRequest]:
-        request = requests.denied(current, org_id, denied_by, at)
-        if request is None:
-            return None
-        return request, [AccessRequestDenied(request_id=request_id, org_id=org_id, denied_by=denied_by,
-                                             partner_id=request.partner_id, correlation_id=current_correlation_id())]
-
-    return await _changed(store, request_id, decide)
+    return await _answered(store, request_id, lambda current, at: requests.denied(current, org_id, denied_by, at),
+                           lambda request: AccessRequestDenied(
+                               request_id=request_id, org_id=org_id, denied_by=denied_by,
+                               partner_id=request.partner_id, correlation_id=current_correlation_id()), now)
 
 
 async def end(org_id: str, request_id: str, ended_by: str, store: RequestStore,
               now: datetime | None = None) -> AccessRequest:
     """End an approved request's access at once: its admin sessions refuse from the next request on."""
+    return await _answered(store, request_id, lambda current, at: requests.ended(current, org_id, ended_by, at),
+                           lambda request: AccessRequestEnded(
+                               request_id=request_id, org_id=org_id, ended_by=ended_by,
+                               partner_id=request.partner_id, correlation_id=current_correlation_id()), now)
+
+
+async def _answered(store: RequestStore, request_id: str,
+                    rule: Callable[[AccessRequest | None, datetime], AccessRequest | None],
+                    announce: Callable[[AccessRequest], Event], now: datetime | None) -> AccessRequest:
+    """The request after a customer admin's answer: `rule` decides (None: nothing changes), `announce` says it."""
     at = now or utc_now()
 
     def decide(current: AccessRequest | None) -> Decision[AccessRequest]:
-        request = requests.ended(current, org_id, ended_by, at)
-        if request is None:
-            return None
-        return request, [AccessRequestEnded(request_id=request_id, org_id=org_id, ended_by=ended_by,
-                                            partner_id=request.partner_id, correlation_id=current_correlation_id())]
+        request = rule(current, at)
+        return None if request is None else (request, [announce(request)])
 
     return await _changed(store, request_id, decide)
 
