@@ -11,12 +11,12 @@ from contracts.access import AccessExpired, AccessGranted, AccessRevoked
 from contracts.identity import RoleAssigned, RoleRevoked
 from runtime.bus import Subscription, subscribe
 from runtime.outbox import OutboxRelay
+from runtime.timer import Timer
 from runtime.web import Refusal, Refusals
 from services.access import grant_expiry, session_api, session_handlers
 from services.access.session_store import SessionStore
 from services.access.sessions import AccessNotGranted
 from services.access.store import GrantStore
-from services.access.timer import Timer
 
 REFUSALS: Refusals = {
     AccessNotGranted: Refusal(403, "access_not_granted", lambda error: _sentence(error),

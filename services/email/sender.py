@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from runtime.timer import Timer
 from runtime.times import utc_now
 from runtime.versioned import Decision
 from services.email import sending
@@ -41,8 +40,8 @@ class MailSender:
         self.outgoing, self.claims, self.addresses = outgoing, claims, addresses
         self.seal, self.mailer = seal, mailer
         self.backoff, self.lease, self.interval, self.now = backoff, lease, interval, now
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        # Woken when a mail is queued; otherwise every `interval` for the retries that came due.
+        self.timer = Timer(self._send_due, clock=now, longest=timedelta(seconds=interval))
 
     @classmethod
     def for_settings(cls, settings: EmailSettings, outgoing: OutgoingStore, claims: ClaimStore,
@@ -54,7 +53,7 @@ class MailSender:
 
     def kick(self) -> None:
         """A mail was queued: send now rather than at the next tick."""
-        self._wake.set()
+        self.timer.kick()
 
     async def run_once(self) -> int:
         """Try every message due now, oldest due first; return how many this sender tried."""
@@ -124,25 +123,16 @@ class MailSender:
         return lambda current: sending.sent(current, claim, reply, self.now())
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop())
+        await self.timer.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self.timer.stop()
 
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception as error:  # the store is down: what was claimed is taken over once its lease ends
-                log.warning("mail sender paused", extra={"error": repr(error)})
-            # asyncio.timeout rather than wait_for, as in runtime.outbox: a cancellation is never swallowed.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.interval):
-                    await self._wake.wait()
-            self._wake.clear()
+    async def _send_due(self, _: datetime) -> datetime | None:
+        # A store that is down pauses the timer until its next look: what was claimed is taken over once its lease
+        # ends. When the next retry is due is not tracked here: the timer looks every `interval` at the latest.
+        await self.run_once()
+        return None
 
 
 def _decision(outcome: Outcome) -> Callable[[OutgoingMessage | None], Decision[OutgoingMessage]]:

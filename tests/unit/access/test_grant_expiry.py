@@ -10,10 +10,10 @@ import pytest
 
 from contracts import Event
 from contracts.access import AccessExpired, AccessGranted
+from runtime.timer import Timer
 from services.access.grant_expiry import expire, expire_due
 from services.access.handlers import grant_access, revoke_access
 from services.access.store import GrantStore
-from services.access.timer import Timer
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.unit
