@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from email.message import Message
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from pymongo import AsyncMongoClient
@@ -20,6 +21,7 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 KAFKA = os.environ.get("HELPDESK_TEST_KAFKA", "127.0.0.1:9092")
 MONGO = os.environ.get("HELPDESK_TEST_MONGO", "mongodb://127.0.0.1:27017/?directConnection=true")
 SMTP = os.environ.get("HELPDESK_TEST_SMTP", "127.0.0.1:8025")
+OPENSEARCH_URL = os.environ.get("HELPDESK_TEST_OPENSEARCH", "http://127.0.0.1:9200")
 # Where deploy/local's SMTP server keeps what it receives.
 MAILDIR = Path(os.environ.get("HELPDESK_TEST_MAILDIR") or Path(
     os.environ.get("HELPDESK_INFRA_DIR") or Path(__file__).resolve().parents[1] / ".infra") / "mail")
@@ -54,6 +56,14 @@ def kafka_bootstrap() -> str:
 def mongo_url() -> str:
     require_infra("FerretDB", MONGO.split("//", 1)[1].split("/", 1)[0])
     return MONGO
+
+
+@pytest.fixture
+def opensearch_url() -> str:
+    """The local OpenSearch node: plain HTTP, no authentication."""
+    address = urlsplit(OPENSEARCH_URL)
+    require_infra("OpenSearch", f"{address.hostname}:{address.port or 9200}")
+    return OPENSEARCH_URL
 
 
 @pytest.fixture

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Dependency-free protocol probes for the local Kafka broker, FerretDB and SMTP server.
+"""Dependency-free protocol probes for the local Kafka broker, FerretDB, SMTP server and OpenSearch node.
 
 Usage:
-    healthcheck.py port  HOST PORT   # TCP connect only
-    healthcheck.py kafka HOST PORT   # Kafka ApiVersions request must succeed
-    healthcheck.py mongo HOST PORT   # MongoDB {ping: 1} must return ok: 1
-    healthcheck.py smtp  HOST PORT   # an SMTP greeting, then EHLO must be answered 250
+    healthcheck.py port       HOST PORT   # TCP connect only
+    healthcheck.py kafka      HOST PORT   # Kafka ApiVersions request must succeed
+    healthcheck.py mongo      HOST PORT   # MongoDB {ping: 1} must return ok: 1
+    healthcheck.py smtp       HOST PORT   # an SMTP greeting, then EHLO must be answered 250
+    healthcheck.py opensearch HOST PORT   # GET /_cluster/health must answer status green or yellow
 
 Exit status is 0 when the probe succeeds, 1 otherwise (the reason is printed
 to stderr). Only the standard library is used, so the probes work before any
@@ -14,6 +15,8 @@ project virtualenv exists.
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import smtplib
 import socket
@@ -148,7 +151,33 @@ def probe_smtp(host: str, port: int) -> str:
     return "EHLO ok"
 
 
-PROBES = {"port": probe_port, "kafka": probe_kafka, "mongo": probe_mongo, "smtp": probe_smtp}
+def probe_opensearch(host: str, port: int) -> str:
+    """GET /_cluster/health: green, or yellow (replicas a single node cannot place), means it serves requests."""
+    connection = http.client.HTTPConnection(host, port, timeout=TIMEOUT)
+    try:
+        connection.request("GET", "/_cluster/health", headers={"Accept": "application/json"})
+        response = connection.getresponse()
+        body = response.read()
+    except http.client.HTTPException as exc:
+        raise ProbeError(f"HTTP: {exc!r}") from exc
+    finally:
+        connection.close()
+    if response.status != 200:
+        raise ProbeError(f"/_cluster/health answered HTTP {response.status}")
+    health = json.loads(body)
+    status = health.get("status") if isinstance(health, dict) else None
+    if status not in ("green", "yellow"):
+        raise ProbeError(f"cluster status is {status}")
+    return f"cluster {status}"
+
+
+PROBES = {
+    "port": probe_port,
+    "kafka": probe_kafka,
+    "mongo": probe_mongo,
+    "smtp": probe_smtp,
+    "opensearch": probe_opensearch,
+}
 
 
 def main(argv: list[str]) -> int:

@@ -4,6 +4,8 @@
 #   - FerretDB 1.x (MongoDB wire protocol) on the embedded SQLite backend
 #   - an SMTP server (aiosmtpd, from the project's .venv) that keeps every mail
 #     it receives in a Maildir, for the tests that send real mail
+#   - OpenSearch 2.x, a single node over plain HTTP (no security plugin),
+#     assembled from Maven Central jars: the search service's distributed store
 # All listen on 127.0.0.1 only. Everything (jar/module caches, the FerretDB
 # binary, data, mail, logs, pid files) lives under one directory,
 # $HELPDESK_INFRA_DIR (default: <repo root>/.infra). See deploy/local/README.md.
@@ -20,15 +22,20 @@ KAFKA_PORT=${KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
 MONGO_PORT=${MONGO_PORT:-27017}
 SMTP_PORT=${SMTP_PORT:-8025}
+OPENSEARCH_PORT=${OPENSEARCH_PORT:-9200}
+OPENSEARCH_TRANSPORT_PORT=${OPENSEARCH_TRANSPORT_PORT:-9300}
 # The SMTP server is aiosmtpd, a dev dependency: `scripts/bootstrap.sh dev` installs it into .venv.
 SMTP_PYTHON=${SMTP_PYTHON:-$REPO_ROOT/.venv/bin/python}
 KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}
+OPENSEARCH_HEAP_OPTS=${OPENSEARCH_HEAP_OPTS:--Xms512m -Xmx512m}
+# OpenSearch refuses to run as root; started by root, it runs as this user.
+OPENSEARCH_RUN_AS=${OPENSEARCH_RUN_AS:-nobody}
 FERRETDB_LOG_LEVEL=${FERRETDB_LOG_LEVEL:-WARN}
 START_TIMEOUT=${INFRA_START_TIMEOUT:-90}
 STOP_TIMEOUT=${INFRA_STOP_TIMEOUT:-30}
 PYTHON=${PYTHON:-python3}
 
-COMPONENTS=(kafka ferretdb smtp)
+COMPONENTS=(kafka ferretdb smtp opensearch)
 
 # ---------------------------------------------------------------- helpers --
 
@@ -60,6 +67,11 @@ init_paths() {
     FDB_DATA=$FDB_HOME/data
     FDB_STATE=$FDB_HOME/state
     MAIL_DIR=$INFRA/mail
+    OS_HOME=$INFRA/opensearch/home
+    OS_CONF=$INFRA/opensearch/config
+    OS_DATA=$INFRA/opensearch/data
+    OS_LOGS=$INFRA/opensearch/logs
+    OS_TMP=$INFRA/opensearch/tmp
     mkdir -p "$LOGS" "$RUN"
 }
 
@@ -82,6 +94,7 @@ ports_of() {
         kafka) printf 'KAFKA_PORT=%s KAFKA_CONTROLLER_PORT=%s\n' "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" ;;
         ferretdb) printf 'MONGO_PORT=%s\n' "$MONGO_PORT" ;;
         smtp) printf 'SMTP_PORT=%s\n' "$SMTP_PORT" ;;
+        opensearch) printf 'OPENSEARCH_PORT=%s OPENSEARCH_TRANSPORT_PORT=%s\n' "$OPENSEARCH_PORT" "$OPENSEARCH_TRANSPORT_PORT" ;;
     esac
 }
 
@@ -109,6 +122,7 @@ pid_of() {
         kafka) pattern="kafka.Kafka $KAFKA_CONF" ;;
         ferretdb) pattern="$FDB_BIN --handler" ;;
         smtp) pattern="-m aiosmtpd -n -l $HOST:" ;;
+        opensearch) pattern="-Dopensearch.path.conf=$OS_CONF -cp $OS_HOME/lib/* org.opensearch.bootstrap.OpenSearch" ;;
     esac
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$pattern" || return 1
     printf '%s\n' "$pid"
@@ -187,12 +201,17 @@ java_bin() {
     fi
 }
 
+java_major() {
+    "$1" -XshowSettings:properties -version 2>&1 |
+        sed -n 's/^ *java\.specification\.version = //p' | cut -d. -f1
+}
+
+# check_java JAVA WHAT: WHAT (e.g. "Kafka 4.2.2") needs Java 17 or newer.
 check_java() {
     local java=$1 major
-    major=$("$java" -XshowSettings:properties -version 2>&1 |
-        sed -n 's/^ *java\.specification\.version = //p' | cut -d. -f1)
+    major=$(java_major "$java")
     if ! [[ $major =~ ^[0-9]+$ ]] || ((major < 17)); then
-        die "Kafka $(kafka_version) needs Java 17 or newer ($java reports '${major:-unknown}')"
+        die "$2 needs Java 17 or newer ($java reports '${major:-unknown}')"
     fi
 }
 
@@ -277,7 +296,7 @@ start_kafka() {
     ensure_port_free "$KAFKA_CONTROLLER_PORT" "the Kafka controller (KAFKA_CONTROLLER_PORT)"
     local java
     java=$(java_bin)
-    check_java "$java"
+    check_java "$java" "Kafka $(kafka_version)"
     ensure_kafka_libs
     write_kafka_config
     format_kafka_storage "$java"
@@ -409,6 +428,162 @@ smtp_healthy() {
     probe smtp "$HOST" "$SMTP_PORT"
 }
 
+# ------------------------------------------------------------- OpenSearch --
+
+opensearch_version() {
+    sed -n 's:.*<opensearch.version>\(.*\)</opensearch.version>.*:\1:p' "$SCRIPT_DIR/opensearch/pom.xml" | head -n1
+}
+
+# One hash over everything the home is assembled from: the pom and each
+# module's descriptor and security policy.
+opensearch_sources_hash() {
+    (
+        cd "$SCRIPT_DIR/opensearch"
+        find pom.xml modules -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+    ) | sha256sum | cut -d' ' -f1
+}
+
+# Assemble an OpenSearch home in $INFRA/opensearch/home the way its
+# distribution lays one out: lib/ (the server's classpath) and modules/<name>/
+# (each module's own jars, descriptor and security policy), resolved from
+# Maven Central by the executions of opensearch/pom.xml, one per folder.
+# Cached: redone only when a file in deploy/local/opensearch/ (other than
+# log4j2.properties, copied on every start) changes.
+ensure_opensearch_home() {
+    local want
+    want=$(opensearch_sources_hash)
+    if [[ -f $OS_HOME/.sources.sha256 && $(<"$OS_HOME/.sources.sha256") == "$want" ]]; then
+        return 0
+    fi
+    need mvn "Apache Maven"
+    local tmp=$OS_HOME.tmp fetch_log=$LOGS/opensearch-fetch.log version module name file
+    local -a executions=(dependency:copy-dependencies@lib)
+    version=$(opensearch_version)
+    for module in "$SCRIPT_DIR"/opensearch/modules/*/; do
+        executions+=("dependency:copy-dependencies@$(basename "$module")")
+    done
+    log "resolving OpenSearch $version jars with Maven (cached in $INFRA/m2)..."
+    rm -rf "$tmp"
+    if ! mvn -q -B -f "$SCRIPT_DIR/opensearch/pom.xml" \
+        -Dmaven.repo.local="$INFRA/m2" -Dopensearch.home="$tmp" \
+        "${executions[@]}" >"$fetch_log" 2>&1; then
+        tail -n 40 "$fetch_log" >&2 || true
+        die "resolving OpenSearch jars failed; full output in $fetch_log"
+    fi
+    for module in "$SCRIPT_DIR"/opensearch/modules/*/; do
+        name=$(basename "$module")
+        compgen -G "$tmp/modules/$name/*.jar" >/dev/null ||
+            die "no jars for the OpenSearch module $name: opensearch/pom.xml needs an execution with id '$name'"
+        for file in "$module"*; do
+            sed "s/@OPENSEARCH_VERSION@/$version/g" "$file" >"$tmp/modules/$name/$(basename "$file")"
+        done
+    done
+    # The node creates bin/ and plugins/ when they are missing, and may not be
+    # able to write here; the whole home must be readable by the user it runs as.
+    mkdir -p "$tmp/bin" "$tmp/plugins"
+    chmod -R a+rX "$tmp"
+    printf '%s\n' "$want" >"$tmp/.sources.sha256"
+    rm -rf "$OS_HOME"
+    mv "$tmp" "$OS_HOME"
+}
+
+# OpenSearch refuses to run as root. Started by root (a fresh CI machine),
+# the node runs as $OPENSEARCH_RUN_AS: sets OS_OWNER to that uid:gid and
+# OS_RUN_AS to the setpriv command that switches to it; both empty otherwise.
+opensearch_identity() {
+    OS_OWNER=""
+    OS_RUN_AS=()
+    ((EUID == 0)) || return 0
+    need setpriv "util-linux"
+    local uid gid
+    uid=$(id -u "$OPENSEARCH_RUN_AS" 2>/dev/null) || die "OPENSEARCH_RUN_AS=$OPENSEARCH_RUN_AS is not a user on this machine"
+    ((uid != 0)) || die "OPENSEARCH_RUN_AS must not be root: OpenSearch refuses to run as root"
+    gid=$(id -g "$OPENSEARCH_RUN_AS")
+    OS_OWNER=$uid:$gid
+    OS_RUN_AS=(setpriv "--reuid=$uid" "--regid=$gid" --clear-groups)
+}
+
+write_opensearch_config() {
+    mkdir -p "$OS_CONF" "$OS_DATA" "$OS_LOGS" "$OS_TMP"
+    cp "$SCRIPT_DIR/opensearch/log4j2.properties" "$OS_CONF/log4j2.properties"
+    local max_map_count allow_mmap=true
+    max_map_count=$(cat /proc/sys/vm/max_map_count 2>/dev/null || echo 0)
+    ((max_map_count >= 262144)) || allow_mmap=false
+    cat >"$OS_CONF/opensearch.yml" <<EOF
+# Generated by deploy/local/infra.sh on every start; edit the script instead.
+cluster.name: helpdesk-local
+node.name: local
+path.data: $OS_DATA
+path.logs: $OS_LOGS
+network.host: $HOST
+http.port: $OPENSEARCH_PORT
+transport.port: $OPENSEARCH_TRANSPORT_PORT
+discovery.type: single-node
+bootstrap.memory_lock: false
+# A shared disk filling up must not turn the indices read-only.
+cluster.routing.allocation.disk.threshold_enabled: false
+# Memory-mapped index files need vm.max_map_count >= 262144 (it is $max_map_count here).
+node.store.allow_mmap: $allow_mmap
+EOF
+}
+
+start_opensearch() {
+    local pid
+    if pid=$(pid_of opensearch); then
+        check_running_ports opensearch
+        return 0
+    fi
+    ensure_port_free "$OPENSEARCH_PORT" "OpenSearch (OPENSEARCH_PORT)"
+    ensure_port_free "$OPENSEARCH_TRANSPORT_PORT" "the OpenSearch transport (OPENSEARCH_TRANSPORT_PORT)"
+    local java major
+    java=$(java_bin)
+    check_java "$java" "OpenSearch $(opensearch_version)"
+    major=$(java_major "$java")
+    ensure_opensearch_home
+    write_opensearch_config
+    opensearch_identity
+    if [[ -n $OS_OWNER ]]; then
+        # The node writes its keystore into the config directory, its index
+        # files, and temporary native libraries; everything else it only reads.
+        chown -R "$OS_OWNER" "$OS_CONF" "$OS_DATA" "$OS_LOGS" "$OS_TMP"
+        "${OS_RUN_AS[@]}" test -r "$OS_HOME/lib/opensearch-$(opensearch_version).jar" -a -w "$OS_DATA" ||
+            die "OpenSearch runs as $OPENSEARCH_RUN_AS, which cannot read $OS_HOME or write $OS_DATA (is a parent directory of $INFRA closed to other users?); set HELPDESK_INFRA_DIR to a directory it can reach, or OPENSEARCH_RUN_AS to a user who can"
+    fi
+    local -a heap jdk_specific=()
+    # Date formats as the distribution parses them: the COMPAT locale data
+    # until Java 23 removed it. Java 18+ only installs a security manager
+    # (which OpenSearch 2.x runs its modules under) when told it may.
+    if ((major < 23)); then
+        jdk_specific+=("-Djava.locale.providers=SPI,COMPAT")
+    else
+        jdk_specific+=("-Djava.locale.providers=SPI,CLDR")
+    fi
+    ((major < 18)) || jdk_specific+=(-Djava.security.manager=allow)
+    read -r -a heap <<<"$OPENSEARCH_HEAP_OPTS"
+    # The flags below are the ones the distribution's launcher passes, except
+    # that an OutOfMemoryError ends the node instead of dumping the heap, and
+    # without -XX:+AlwaysPreTouch, which would make the whole heap resident.
+    launch opensearch "${OS_RUN_AS[@]}" "$java" "${heap[@]}" \
+        -XX:+UseG1GC -XX:G1ReservePercent=25 -XX:InitiatingHeapOccupancyPercent=30 \
+        -XX:+ExitOnOutOfMemoryError -XX:ErrorFile="$OS_LOGS/hs_err_pid%p.log" \
+        -Xss1m -XX:-OmitStackTraceInFastThrow -XX:+ShowCodeDetailsInExceptionMessages \
+        -Djava.awt.headless=true -Dfile.encoding=UTF-8 -Djna.nosys=true \
+        -Djava.io.tmpdir="$OS_TMP" \
+        -Dopensearch.networkaddress.cache.ttl=60 -Dopensearch.networkaddress.cache.negative.ttl=10 \
+        -Dio.netty.noUnsafe=true -Dio.netty.noKeySetOptimization=true \
+        -Dio.netty.recycler.maxCapacityPerThread=0 -Dio.netty.allocator.numDirectArenas=0 \
+        -Dlog4j.shutdownHookEnabled=false -Dlog4j2.disable.jmx=true \
+        "${jdk_specific[@]}" \
+        -Dopensearch.path.home="$OS_HOME" \
+        -Dopensearch.path.conf="$OS_CONF" -cp "$OS_HOME/lib/*" org.opensearch.bootstrap.OpenSearch
+    log "started OpenSearch (pid $(<"$(pid_file opensearch)")${OS_OWNER:+, as $OPENSEARCH_RUN_AS})"
+}
+
+opensearch_healthy() {
+    pid_of opensearch >/dev/null || return 1
+    probe opensearch "$HOST" "$OPENSEARCH_PORT"
+}
+
 # ----------------------------------------------------------------- status --
 
 healthy() { "${1}_healthy"; }
@@ -419,6 +594,7 @@ status_line() {
         kafka) detail="$HOST:$KAFKA_PORT (controller $HOST:$KAFKA_CONTROLLER_PORT)  Kafka $(kafka_version)" ;;
         ferretdb) detail="mongodb://$HOST:$MONGO_PORT/  FerretDB $(ferretdb_pinned_version)" ;;
         smtp) detail="smtp://$HOST:$SMTP_PORT  aiosmtpd $(smtp_version), mail in $MAIL_DIR" ;;
+        opensearch) detail="http://$HOST:$OPENSEARCH_PORT (transport $HOST:$OPENSEARCH_TRANSPORT_PORT)  OpenSearch $(opensearch_version)" ;;
     esac
     if pid=$(pid_of "$name"); then
         if healthy "$name"; then
@@ -429,10 +605,10 @@ status_line() {
         if [[ $state != running && -n $(started_ports "$name") && $(started_ports "$name") != "$(ports_of "$name")" ]]; then
             detail+="  (started with $(started_ports "$name"))"
         fi
-        printf '%-9s %-9s pid %-7s %s\n' "$name" "$state" "$pid" "$detail"
+        printf '%-10s %-9s pid %-7s %s\n' "$name" "$state" "$pid" "$detail"
         [[ $state == running ]]
     else
-        printf '%-9s %-9s %-11s %s\n' "$name" "stopped" "" "$detail"
+        printf '%-10s %-9s %-11s %s\n' "$name" "stopped" "" "$detail"
         return 1
     fi
 }
@@ -495,8 +671,14 @@ cmd_up() {
     if ! pid_of smtp >/dev/null; then
         ensure_port_free "$SMTP_PORT" "the SMTP server (SMTP_PORT)"
     fi
-    # Kafka first: it starts (JVM, ~3 s) while FerretDB is being built/started.
+    if ! pid_of opensearch >/dev/null; then
+        ensure_port_free "$OPENSEARCH_PORT" "OpenSearch (OPENSEARCH_PORT)"
+        ensure_port_free "$OPENSEARCH_TRANSPORT_PORT" "the OpenSearch transport (OPENSEARCH_TRANSPORT_PORT)"
+    fi
+    # The JVMs first, the slowest to start (Kafka ~10 s, OpenSearch ~12 s on
+    # two idle cores): they start while FerretDB is being built/started.
     start_kafka
+    start_opensearch
     start_ferretdb
     start_smtp
     if ! wait_healthy; then
@@ -511,7 +693,7 @@ stop_component() {
     local name=$1 pid i
     if ! pid=$(pid_of "$name"); then
         rm -f "$(pid_file "$name")" "$(ports_file "$name")"
-        printf '%-9s %s\n' "$name" "not running"
+        printf '%-10s %s\n' "$name" "not running"
         return 0
     fi
     kill -TERM "$pid" 2>/dev/null || true
@@ -528,14 +710,15 @@ stop_component() {
         done
     fi
     rm -f "$(pid_file "$name")" "$(ports_file "$name")"
-    printf '%-9s %s\n' "$name" "stopped (was pid $pid)"
+    printf '%-10s %s\n' "$name" "stopped (was pid $pid)"
 }
 
 cmd_down() {
     take_lock
     local name
-    # The SMTP server and FerretDB first (fast), then the broker (controlled shutdown, a few s).
-    for name in smtp ferretdb kafka; do
+    # The SMTP server and FerretDB first (fast), then the JVMs (OpenSearch
+    # flushes its shards, the broker shuts down under control; a few s each).
+    for name in smtp ferretdb opensearch kafka; do
         stop_component "$name"
     done
 }
@@ -543,21 +726,23 @@ cmd_down() {
 cmd_reset() {
     cmd_down
     log "wiping data and logs (caches in $INFRA are kept)"
-    rm -rf "$KAFKA_DATA" "$(dirname "$KAFKA_CONF")" "$FDB_DATA" "$FDB_STATE" "$MAIL_DIR"
-    rm -f "$LOGS"/kafka.log* "$LOGS"/ferretdb.log* "$LOGS"/smtp.log*
+    rm -rf "$KAFKA_DATA" "$(dirname "$KAFKA_CONF")" "$FDB_DATA" "$FDB_STATE" "$MAIL_DIR" \
+        "$OS_DATA" "$OS_CONF" "$OS_LOGS" "$OS_TMP"
+    rm -f "$LOGS"/kafka.log* "$LOGS"/ferretdb.log* "$LOGS"/smtp.log* "$LOGS"/opensearch.log*
 }
 
 usage() {
     cat <<EOF
 Usage: $(basename "$0") up|down|status|reset
 
-  up      fetch/build what is missing, start Kafka, FerretDB and the SMTP server, wait until healthy
+  up      fetch/build what is missing, start Kafka, FerretDB, the SMTP server and OpenSearch, wait until healthy
   down    stop them (TERM, then KILL after \$INFRA_STOP_TIMEOUT s)
   status  print the state of each; exit 0 only if all are healthy
   reset   stop them and delete their data, mail and logs (keeps downloaded/built caches)
 
 State directory: \${HELPDESK_INFRA_DIR:-<repo>/.infra}
 Ports: KAFKA_PORT=$KAFKA_PORT KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT MONGO_PORT=$MONGO_PORT SMTP_PORT=$SMTP_PORT
+       OPENSEARCH_PORT=$OPENSEARCH_PORT OPENSEARCH_TRANSPORT_PORT=$OPENSEARCH_TRANSPORT_PORT
 EOF
 }
 
@@ -572,6 +757,8 @@ main() {
     check_port_var KAFKA_CONTROLLER_PORT "$KAFKA_CONTROLLER_PORT"
     check_port_var MONGO_PORT "$MONGO_PORT"
     check_port_var SMTP_PORT "$SMTP_PORT"
+    check_port_var OPENSEARCH_PORT "$OPENSEARCH_PORT"
+    check_port_var OPENSEARCH_TRANSPORT_PORT "$OPENSEARCH_TRANSPORT_PORT"
     [[ $START_TIMEOUT =~ ^[0-9]+$ ]] || die "INFRA_START_TIMEOUT must be a number of seconds"
     [[ $STOP_TIMEOUT =~ ^[0-9]+$ ]] || die "INFRA_STOP_TIMEOUT must be a number of seconds"
     need "$PYTHON" "used for health checks"
