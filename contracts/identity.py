@@ -52,7 +52,7 @@ class License(BaseModel):
 
 
 class PhoneNumber(BaseModel):
-    """One of a user's phone numbers."""
+    """A phone number: a user's, an org's own (a main number, one assigned to nobody), or a device's line."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
     display: str = Field(description="As it was given to us.", examples=["+39 02 1234 5678"])
@@ -73,14 +73,18 @@ class Org(_Snapshot):
     id: str = Field(description="Id of the org.", examples=["o-acme"])
     name: str = Field(description="The org's name.", examples=["Acme Corporation"])
     partner_id: str = Field(description="The partner that manages this customer.", examples=["p-northwind"])
-    country: str = Field("US", description="ISO 3166-1 alpha-2 country code, upper case; the country its users' "
-                                           "national phone numbers are read in.", examples=["US", "FR"])
+    country: str = Field("US", description="ISO 3166-1 alpha-2 country code, upper case; the country the national "
+                                           "phone numbers of the org, its users and its devices are read in.",
+                         examples=["US", "FR"])
     created_at: datetime | None = Field(None, description="When the org was created (UTC); null when not known.")
     domains: tuple[Domain, ...] = Field((), description="The e-mail domains the org claimed.")
     sites: tuple[str, ...] = Field((), description="Host names of the org's meeting sites.",
                                    examples=[["acme.webex.com"]])
     subscriptions: tuple[Subscription, ...] = Field((), description="The org's subscriptions.")
     licenses: tuple[License, ...] = Field((), description="The org's licences, one entry per SKU.")
+    phone_numbers: tuple[PhoneNumber, ...] = Field((), description="The org's own phone numbers: its locations' "
+                                                   "main numbers and numbers not assigned to anyone; national ones "
+                                                   "are read in the org's `country`.")
 
 
 class User(_Snapshot):
@@ -127,6 +131,9 @@ class Device(_Snapshot):
                                     examples=["Room 1.2"])
     status: str = Field("online", description="The device's status, as last reported.",
                         examples=["online", "offline", "expired"])
+    phone_numbers: tuple[PhoneNumber, ...] = Field((), description="The device's line numbers (a desk phone's, a "
+                                                   "room device's); national ones are read in the country of the "
+                                                   "device's org.")
 
 
 class Order(_Snapshot):

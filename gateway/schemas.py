@@ -124,6 +124,8 @@ class CustomerView(_Shape):
     orders: list[OrderView]
     admins: list[Person]
     read_only_access: CustomerReadOnlyAccess
+    phone_numbers: list[PhoneNumber] = Field(default_factory=list, description="The customer's own numbers: its "
+                                             "main numbers and those not assigned to anyone.")
 
 
 class PhoneNumber(_Shape):
@@ -207,6 +209,7 @@ class DeviceView(_Shape):
     owner_place: str | None = None
     owner: Person | None = None
     status: str
+    phone_numbers: list[PhoneNumber] = Field(default_factory=list, description="The device's line numbers.")
 
 
 class Interpretation(_Shape):
@@ -439,6 +442,7 @@ class ReadOnlyDevice(_Shape):
     owner_user_id: str | None = None
     owner_place: str | None = None
     status: str
+    phone_numbers: list[PhoneNumber] = Field(default_factory=list, description="The device's line numbers.")
 
 
 class ReadOnlyDevices(_Shape):
@@ -464,6 +468,8 @@ class ReadOnlySettings(_Shape):
     created_at: datetime | None
     domains: list[Domain]
     sites: list[str]
+    phone_numbers: list[PhoneNumber] = Field(default_factory=list, description="The customer's own numbers: its "
+                                             "main numbers and those not assigned to anyone.")
     users: int = Field(description="How many users the customer has.")
     devices: int = Field(description="How many devices.")
     features: dict[str, FeatureUse] = Field(description="Each feature set on any user, and how many use it.")

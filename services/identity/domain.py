@@ -72,10 +72,6 @@ def partner_from(record: PartnerRecord, version: int) -> Partner:
     return Partner(id=record.id, name=record.name, version=version)
 
 
-def org_from(record: OrgRecord, version: int) -> Org:
-    return Org(version=version, **record.model_dump(exclude={"type"}) | {"country": record.country.upper()})
-
-
 def phone_number(text: str, country: str) -> PhoneNumber:
     """E.164 of a number as people write it; a national number is read in the org's country."""
     try:
@@ -87,17 +83,28 @@ def phone_number(text: str, country: str) -> PhoneNumber:
     return PhoneNumber(display=text, e164=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
+def phone_numbers(texts: list[str], country: str) -> tuple[PhoneNumber, ...]:
+    """The numbers of a user, an org or a device, each read as `phone_number` reads it."""
+    return tuple(phone_number(text, country) for text in texts)
+
+
+def org_from(record: OrgRecord, version: int) -> Org:
+    country = record.country.upper()
+    return Org(version=version, country=country, phone_numbers=phone_numbers(record.phone_numbers, country),
+               **record.model_dump(exclude={"type", "country", "phone_numbers"}))
+
+
 def user_from(record: UserRecord, version: int, country: str) -> User:
     fields: dict[str, Any] = record.model_dump(exclude={"type", "phone_numbers"})
     fields["display_name"] = record.display_name or f"{record.first_name} {record.last_name}"
-    phones = tuple(phone_number(number, country) for number in record.phone_numbers)
-    return User(version=version, phone_numbers=phones, **fields)
+    return User(version=version, phone_numbers=phone_numbers(record.phone_numbers, country), **fields)
 
 
-def device_from(record: DeviceRecord, version: int) -> Device:
+def device_from(record: DeviceRecord, version: int, country: str) -> Device:
     if record.owner_user_id and record.owner_place:
         raise InvalidRecord("a device is owned by a user or stands in a place, not both")
-    return Device(version=version, **record.model_dump(exclude={"type"}))
+    return Device(version=version, phone_numbers=phone_numbers(record.phone_numbers, country),
+                  **record.model_dump(exclude={"type", "phone_numbers"}))
 
 
 def order_from(record: OrderRecord, version: int) -> Order:
@@ -105,7 +112,8 @@ def order_from(record: OrderRecord, version: int) -> Order:
 
 
 def entity_from(record: Upsert, version: int, country: str | None) -> Entity:
-    """The entity a record describes; a user's national phone numbers are read in `country`."""
+    """The entity a record describes; the national phone numbers of a user or a device are read in `country`, its
+    customer's (an org's in its own)."""
     match record:
         case PartnerRecord():
             return partner_from(record, version)
@@ -114,7 +122,7 @@ def entity_from(record: Upsert, version: int, country: str | None) -> Entity:
         case UserRecord():
             return user_from(record, version, country or "US")
         case DeviceRecord():
-            return device_from(record, version)
+            return device_from(record, version, country or "US")
         case OrderRecord():
             return order_from(record, version)
     raise TypeError(type(record))

@@ -2,7 +2,8 @@
 
 `records(users=N)` yields about N users in N/10 customers with N devices and N/10 orders, written the many ways
 real data arrives: names with accents, phone numbers of several countries in national and international
-notation, MAC addresses with colons, dashes, dots or nothing. The same arguments always give the same records.
+notation, MAC addresses with colons, dashes, dots or nothing. Some customers have main numbers and some desk and
+room devices a line, each number given once. The same arguments always give the same records.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import random
 import unicodedata
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -59,6 +61,7 @@ COMPANY_KINDS = ["Corporation", "GmbH", "SARL", "S.p.A.", "Ltd", "AB", "S.A.", "
                  "Consulting", "Médical", "Industries", "Holdings", "Partners", "Sp. z o.o.", "KK"]
 PRODUCTS = ["Desk Pro", "Desk Mini", "Room Bar", "Room Kit", "Board 55", "IP Phone 8865", "IP Phone 6841",
             "Headset 730", "Navigator"]
+LINE_PRODUCTS = ("Desk ", "Room ", "IP Phone ")
 DEVICE_STATUSES = ["online", "online", "online", "offline", "expired"]
 ORDER_STATUSES = ["provisioned", "provisioned", "pending", "cancelled", "provisioning"]
 OFFERS = [("MTG-PRO", "Meetings Pro"), ("CALL-ENT", "Calling Enterprise"), ("MSG-STD", "Messaging Standard"),
@@ -112,12 +115,33 @@ def _mac(rng: random.Random) -> str:
     return digits.upper()
 
 
-def _phone(rng: random.Random, country: str) -> str:
-    example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
+def _example(country: str, kind: int) -> phonenumbers.PhoneNumber:
+    example = phonenumbers.example_number_for_type(country, kind)
     assert example is not None
+    return example
+
+
+def _phone(rng: random.Random, country: str) -> str:
+    example = _example(country, phonenumbers.PhoneNumberType.MOBILE)
     national = str(example.national_number)
     mixed = national[:-4] + f"{rng.randrange(10_000):04d}"
-    number = phonenumbers.parse(f"+{example.country_code}{mixed}", None)
+    return _written(rng, phonenumbers.parse(f"+{example.country_code}{mixed}", None), country)
+
+
+def _fixed_line(n: int, country: str) -> phonenumbers.PhoneNumber | None:
+    """The country's n-th fixed line (of a million): its example number with the last six digits counted, so no two
+    are alike; None for one in the block that users' numbers are drawn from (`_phone`), so that none is a user's."""
+    example = _example(country, phonenumbers.PhoneNumberType.FIXED_LINE)
+    users = str(_example(country, phonenumbers.PhoneNumberType.MOBILE).national_number)[:-4]
+    national = str(example.national_number)[:-6] + f"{n:06d}"
+    if len(national) == len(users) + 4 and national.startswith(users):
+        return None
+    return phonenumbers.PhoneNumber(country_code=example.country_code, national_number=int(national),
+                                    italian_leading_zero=example.italian_leading_zero)
+
+
+def _written(rng: random.Random, number: phonenumbers.PhoneNumber, country: str) -> str:
+    """The number as people write it: E.164, international, national, with 00 and dots, national with dashes."""
     style = rng.randrange(5)
     if style == 0:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -138,6 +162,17 @@ class _Generator:
         self.scale = scale
         self.rng = random.Random(seed)
         self.order_number = 100_000
+        # Lines are drawn from a sequence of their own: everything else is what the same seed gave before them.
+        self.lines_rng = random.Random(f"lines-{seed}")
+        self.lines: Counter[str] = Counter()  # fixed lines given so far, by country
+
+    def line(self, country: str) -> str:
+        """A number nobody was given before: the country's next fixed line, written as people write it."""
+        number = None
+        while number is None:
+            number = _fixed_line(self.lines[country], country)
+            self.lines[country] += 1
+        return _written(self.lines_rng, number, country)
 
     def uid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -162,6 +197,15 @@ class _Generator:
             org_devices = devices // orgs + (1 if index < devices % orgs else 0)
             yield from self.customer(index, org_users, org_devices)
 
+    def main_numbers(self, country: str) -> list[str]:
+        """A customer's own numbers: none for most, one to three for the others."""
+        count = self.lines_rng.choice((0, 0, 0, 1, 1, 2, 3))
+        return [self.line(country) for _ in range(count)]
+
+    def has_line(self, product: str) -> bool:
+        """Whether a device has a line: half the desk phones and desk and room devices do, nothing else."""
+        return product.startswith(LINE_PRODUCTS) and self.lines_rng.random() < 0.5
+
     def customer(self, index: int, user_count: int, device_count: int) -> Iterator[Record]:
         rng = self.rng
         country = rng.choice(list(COUNTRIES))
@@ -182,6 +226,7 @@ class _Generator:
                                "status": "active", "start": self.when(), "end": self.when(datetime(2027, 1, 1,
                                                                                                   tzinfo=UTC))}],
             "licenses": licenses,
+            **({"phone_numbers": mains} if (mains := self.main_numbers(country)) else {}),
         }
         first_names, last_names = COUNTRIES[country]
         owners = []
@@ -200,12 +245,14 @@ class _Generator:
             }
         for n in range(device_count):
             owner = rng.choice(owners) if owners and rng.random() < 0.7 else None
+            device_id, product = self.uid(), rng.choice(PRODUCTS)
             yield {
-                "type": "device", "id": self.uid(), "org_id": org_id, "product": rng.choice(PRODUCTS),
+                "type": "device", "id": device_id, "org_id": org_id, "product": product,
                 "serial": f"FOC{rng.randrange(36**8):08X}", "mac": _mac(rng),
                 "sip_address": owner[1] if owner else f"room-{n}@{domain}",
                 **({"owner_user_id": owner[0]} if owner else {"owner_place": f"Room {n // 10}.{n % 10}"}),
                 "status": rng.choice(DEVICE_STATUSES),
+                **({"phone_numbers": [self.line(country)]} if self.has_line(product) else {}),
             }
         for _ in range(max(1, self.scale.orders // self.scale.orgs)):
             self.order_number += 1 + rng.randrange(5)

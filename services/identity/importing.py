@@ -115,14 +115,22 @@ async def import_parsed(parsed: Parsed, store: IdentityStore, parents: Parents) 
         return await import_record(parsed.record, store, parents)
     entity = parsed.entity
     org = await _parent_org(entity, parents)
-    if isinstance(entity, User) and org is not None and org.country != parsed.country:
-        return await import_record(records.parse_record(parsed.line), store, parents)  # read in the wrong country
+    if _read_in_another_country(entity, parsed.country, org):
+        return await import_record(records.parse_record(parsed.line), store, parents)
     if isinstance(entity, User):
         assert org is not None
         domain.require_roles_fit(entity.roles, org)
         await _require_own_email(store, entity)
     parents.forget(type(entity), key_of(entity))
     return await _upsert(store, entity, parsed.document, org)
+
+
+def _read_in_another_country(entity: Entity, country: str | None, org: Org | None) -> bool:
+    """Whether the national phone numbers of a user, or of a device with lines, were read in a country that is not
+    their customer's (a worker's guess gone stale)."""
+    if org is None or not (isinstance(entity, User) or (isinstance(entity, Device) and entity.phone_numbers)):
+        return False
+    return org.country != country
 
 
 async def _require_own_email(store: IdentityStore, user: User) -> None:

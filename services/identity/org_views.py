@@ -52,6 +52,7 @@ class OrgDevice(BaseModel):
     owner_user_id: str | None
     owner_place: str | None
     status: str
+    phone_numbers: list[PhoneNumber]
 
 
 class OrgLicenses(Page[License]):
@@ -70,6 +71,7 @@ class OrgSettings(BaseModel):
     created_at: datetime | None
     domains: list[Domain]
     sites: list[str]
+    phone_numbers: list[PhoneNumber]
     users: int
     devices: int
     features: dict[str, FeatureUse]  # by feature: how many of the org's users have it enabled, disabled
@@ -113,7 +115,7 @@ async def settings(org: Org, store: IdentityStore) -> OrgSettings:
     disabled = Counter(name for user in people for name, on in user.features.items() if not on)
     return OrgSettings(
         id=org.id, name=org.name, country=org.country, created_at=org.created_at, domains=list(org.domains),
-        sites=list(org.sites), users=len(people), devices=len(await store.find(Device, {"org_id": org.id},
-                                                                               limit=MOST_IN_ORG)),
+        sites=list(org.sites), phone_numbers=list(org.phone_numbers), users=len(people),
+        devices=len(await store.find(Device, {"org_id": org.id}, limit=MOST_IN_ORG)),
         features={name: FeatureUse(enabled=enabled[name], disabled=disabled[name])
                   for name in sorted(enabled.keys() | disabled.keys())})

@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from runtime.documents import Doc
 from services.identity import domain, records
@@ -25,8 +26,8 @@ IN_FLIGHT = 3
 @dataclass
 class Parsed:
     """One line, read: the entity it describes with the document that stores it, or the record when the entity
-    needs more context to build (a deletion, a user whose customer's country is not known yet), or why it was
-    rejected.
+    needs more context to build (a deletion, a user or a device with lines whose customer's country is not known
+    yet), or why it was rejected.
 
     Not frozen only so that the line a worker did not send back is put back in place, not copied with the rest."""
 
@@ -35,7 +36,7 @@ class Parsed:
     entity: domain.Entity | None = None
     record: records.Record | None = None
     error: str | None = None
-    country: str | None = None  # the country a user's national phone numbers were read in
+    country: str | None = None  # the country a user's or device's national phone numbers were read in
     document: Doc | None = None  # the entity as stored at its first version
 
 
@@ -43,9 +44,17 @@ def _read(number: int, line: bytes, entity: domain.Entity, country: str | None =
     return Parsed(number, line, entity=entity, country=country, document=document_of(entity))
 
 
-# The countries of the customers this process has read, to read their users' national phone numbers. It is a
-# guess that the importer checks: it rebuilds the user when the customer's country turns out to be another.
+# The countries of the customers this process has read, to read the national phone numbers of their users and
+# devices. It is a guess that the importer checks: it rebuilds the user or device when the customer's country turns
+# out to be another.
 _countries: dict[str, str] = {}
+
+
+def _read_in_country(record: records.Upsert) -> TypeGuard[records.UserRecord | records.DeviceRecord]:
+    """Whether a record's phone numbers are read in its customer's country: a user's always, and a device's when
+    it has lines (most have none, and are built without waiting for their customer's country)."""
+    return isinstance(record, records.UserRecord) or (isinstance(record, records.DeviceRecord)
+                                                      and bool(record.phone_numbers))
 
 
 def parse_line(number: int, line: bytes) -> Parsed:
@@ -57,7 +66,7 @@ def parse_line(number: int, line: bytes) -> Parsed:
             return Parsed(number, line, record=record)
         if isinstance(record, records.OrgRecord):
             _countries[record.id] = record.country.upper()
-        if not isinstance(record, records.UserRecord):
+        if not _read_in_country(record):
             return _read(number, line, domain.entity_from(record, 1, None))
         if record.org_id in _countries:
             country = _countries[record.org_id]

@@ -143,6 +143,7 @@ class OrgRecord(_Record):
     sites: list[NonEmpty] = []
     subscriptions: list[SubscriptionRecord] = []
     licenses: list[LicenseRecord] = []
+    phone_numbers: list[NonEmpty] = []
 
 
 class UserRecord(_Record):
@@ -172,6 +173,7 @@ class DeviceRecord(_Record):
     owner_user_id: str | None = None
     owner_place: str | None = None
     status: str = "online"
+    phone_numbers: list[NonEmpty] = []
 
 
 class OrderRecord(_Record):

@@ -18,7 +18,17 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from contracts import Event
-from contracts.identity import Device, DeviceUpserted, Order, OrderPlaced, Org, OrgUpserted, User, UserUpserted
+from contracts.identity import (
+    Device,
+    DeviceUpserted,
+    Order,
+    OrderPlaced,
+    Org,
+    OrgUpserted,
+    PhoneNumber,
+    User,
+    UserUpserted,
+)
 
 Kind = Literal["customer", "user", "device", "order"]
 KINDS: tuple[Kind, ...] = ("customer", "user", "device", "order")
@@ -158,12 +168,17 @@ def _terms(fields: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _phones(numbers: Iterable[PhoneNumber]) -> tuple[tuple[str, str], ...]:
+    """The phone fields of a user, a customer or a device: each number identity could read, in E.164."""
+    return tuple(("phone", p.e164) for p in numbers if p.e164)
+
+
 def customer_entry(org: Org) -> Entry:
     if org.deleted:
         return Entry("customer", org.id, org.id, org.partner_id, org.version, country=org.country, deleted=True)
     domains = tuple(d.name for d in org.domains)
     fields = (("name", org.name), ("id", org.id), *(("domain", d) for d in domains),
-              *(("site", s) for s in org.sites))
+              *(("site", s) for s in org.sites), *_phones(org.phone_numbers))
     return Entry("customer", org.id, org.id, intern(org.partner_id), org.version, org.name, ", ".join(domains),
                  _terms(fields), fields, intern(org.country.upper()))
 
@@ -173,9 +188,8 @@ def user_entry(user: User, partner_id: str) -> Entry:
         return Entry("user", user.id, user.org_id, partner_id, user.version, deleted=True)
     name = f"{user.first_name} {user.last_name}"
     display = name if user.display_name in ("", name) else user.display_name
-    phones = tuple(("phone", p.e164) for p in user.phone_numbers if p.e164)
     fields = (("name", name), *((("display_name", display),) if display is not name else ()), ("email", user.email),
-              *phones, ("id", user.id))
+              *_phones(user.phone_numbers), ("id", user.id))
     return Entry("user", user.id, intern(user.org_id), intern(partner_id), user.version, display, user.email,
                  _terms(fields), fields)
 
@@ -184,7 +198,8 @@ def device_entry(device: Device, partner_id: str) -> Entry:
     if device.deleted:
         return Entry("device", device.id, device.org_id, partner_id, device.version, deleted=True)
     fields = (("mac", mac_display(device.mac)), ("serial", device.serial),
-              *((("sip_address", device.sip_address),) if device.sip_address else ()), ("id", device.id))
+              *((("sip_address", device.sip_address),) if device.sip_address else ()),
+              *_phones(device.phone_numbers), ("id", device.id))
     return Entry("device", device.id, intern(device.org_id), intern(partner_id), device.version,
                  intern(device.product), device.serial, _terms(fields), fields)
 

@@ -47,6 +47,7 @@ async def test_the_customer_view_has_what_an_agent_needs_and_no_internal_fields(
     assert body["subscriptions"] == []
     assert [o["number"] for o in body["orders"]] == ["WO-100200"]
     assert body["admins"] == [{"user_id": "u-cadmin", "name": "Carla Admin", "email": "it@acme.example"}]
+    assert body["phone_numbers"] == [{"display": "(415) 555-0199", "e164": "+14155550199"}]
     assert {**body["read_only_access"], "since": None} == {"granted": True, "expires_at": None, "since": None,
                                                            "why_not": None, "full_admin_request": None}
     assert body["read_only_access"]["since"]
@@ -74,8 +75,22 @@ async def test_the_user_device_and_order_views(product: Product) -> None:
                                            "at": "2024-05-02T08:15:00Z", "reason": None}]}
     assert device["owner"] == {"user_id": "u-jane", "name": "Jane Doe", "email": "jane.doe@acme.example"}
     assert device["org_name"] == "Acme Corporation"
+    assert device["phone_numbers"] == [{"display": "+1 415 555 0101", "e164": "+14155550101"}]
     assert (order["number"], order["status"], order["org_id"]) == ("WO-100200", "provisioned", "o-acme")
     assert not {"partner_id", "version", "deleted"} & (set(user) | set(device) | set(order))
+
+
+async def test_search_finds_a_customer_by_its_main_number_and_a_device_by_its_line(product: Product) -> None:
+    _, client = product
+    agent = await login(client)
+
+    by_main = (await client.get("/api/v1/search", params={"q": "415.555.0199"}, headers=agent)).json()
+    by_line = (await client.get("/api/v1/search", params={"q": "001 415 555 0101"}, headers=agent)).json()
+
+    assert [(h["id"], h["matched"]) for h in by_main["customers"]] == [
+        ("o-acme", {"field": "phone", "value": "+14155550199"})]
+    assert [(h["id"], h["org_name"], h["matched"]) for h in by_line["devices"]] == [
+        ("d-desk1", "Acme Corporation", {"field": "phone", "value": "+14155550101"})]
 
 
 async def test_an_id_with_slashes_or_dots_is_just_an_unknown_id(product: Product) -> None:

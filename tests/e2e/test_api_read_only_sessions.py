@@ -62,9 +62,11 @@ class TestOpening:
         assert {part: answer.status_code for part, answer in answers.items()} == dict.fromkeys(PARTS, 200)
         jane = next(u for u in answers["users"].json()["items"] if u["id"] == "u-jane")
         assert (jane["status"], jane["licenses"]) == ("active", ["MTG-PRO"])
-        assert "d-desk1" in [d["id"] for d in answers["devices"].json()["items"]]
+        desk = next(d for d in answers["devices"].json()["items"] if d["id"] == "d-desk1")
+        assert desk["phone_numbers"] == [{"display": "+1 415 555 0101", "e164": "+14155550101"}]
         assert answers["licenses"].json()["items"][0]["sku"] == "MTG-PRO"
         assert answers["settings"].json()["sites"] == ["acme.webex.com"]
+        assert answers["settings"].json()["phone_numbers"] == [{"display": "(415) 555-0199", "e164": "+14155550199"}]
 
     async def test_the_start_and_every_read_are_audited_with_the_reason(self, product: Product) -> None:
         embedded_product, client = product

@@ -11,7 +11,7 @@ from contracts import decode, event_types, registry
 from contracts.access import AccessRevoked
 from contracts.compat import breaking_changes, current_schemas, stored_schemas
 from contracts.envelope import schema_version_field
-from contracts.identity import User, UserUpserted
+from contracts.identity import Device, DeviceUpserted, Org, OrgUpserted, PhoneNumber, User, UserUpserted
 
 pytestmark = pytest.mark.unit
 
@@ -49,6 +49,22 @@ def test_a_consumer_ignores_fields_it_does_not_know() -> None:
     body["user"]["also_new"] = True
 
     assert decode(body).key() == "u1"
+
+
+def test_an_org_or_device_event_from_before_their_phone_numbers_decodes_with_none() -> None:
+    org = Org(id="o1", name="Acme", partner_id="p1", version=1, phone_numbers=(PhoneNumber(display="+1 415 555 0199"),))
+    device = Device(id="d1", org_id="o1", product="Desk Pro", serial="FOC1", mac="001a2b3c4d5e", version=1,
+                    phone_numbers=(PhoneNumber(display="+1 415 555 0101"),))
+    old_org = OrgUpserted(org=org, partner_id="p1").model_dump(mode="json")
+    old_device = DeviceUpserted(device=device, partner_id="p1").model_dump(mode="json")
+    del old_org["org"]["phone_numbers"], old_device["device"]["phone_numbers"]
+
+    decoded_org, decoded_device = decode(old_org), decode(old_device)
+
+    assert isinstance(decoded_org, OrgUpserted)
+    assert isinstance(decoded_device, DeviceUpserted)
+    assert (decoded_org.org.phone_numbers, decoded_device.device.phone_numbers) == ((), ())
+    assert decoded_org.org.name == "Acme"
 
 
 @pytest.mark.parametrize("body", [None, b"", b"\xff", b"[1]", b'{"event_type": "UserUpserted"}'])

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from helpdesk.cli import cli
 from services.identity import demo, importing
+from services.identity.domain import phone_number
 from services.identity.generator import Scale, records
 from services.identity.store import IdentityStore
 
@@ -51,6 +52,26 @@ def test_the_data_is_written_the_many_ways_people_write_it() -> None:
     assert any(p.startswith("0") and not p.startswith("00") for p in phones)
     assert any(p.startswith("00") for p in phones)
     assert {_notation(m) for m in macs} == {":", "-", ".", "none"}
+
+
+def test_some_customers_have_main_numbers_and_some_desk_and_room_devices_a_line_each_its_own() -> None:
+    sample = list(records(3000))
+    country = {r["id"]: r.get("country", "US") for r in sample if r["type"] == "org"}
+
+    def e164s(kind: str) -> list[str | None]:
+        return [phone_number(typed, country[r["id"] if kind == "org" else r["org_id"]]).e164
+                for r in sample if r["type"] == kind for typed in r.get("phone_numbers", [])]
+
+    mains = Counter(len(r.get("phone_numbers", [])) for r in sample if r["type"] == "org")
+    lined = [r for r in sample if r["type"] == "device" and r.get("phone_numbers")]
+    lines = e164s("org") + e164s("device")
+
+    assert set(mains) == {0, 1, 2, 3}
+    assert {len(r["phone_numbers"]) for r in lined} == {1}
+    assert {r["product"].split()[0] for r in lined} == {"Desk", "Room", "IP"}
+    assert None not in lines
+    assert len(set(lines)) == len(lines)
+    assert not set(lines) & set(e164s("user"))
 
 
 def _notation(mac: str) -> str:

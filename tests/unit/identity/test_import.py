@@ -85,6 +85,13 @@ DESK = {"type": "device", "id": "d1", "org_id": "o1", "product": "Desk Pro", "se
         ({**DESK, "sip_address": "jane"}, "sip_address: 'jane' is not a SIP address (expected sip:user@host)"),
         ({**DESK, "owner_user_id": "u1", "owner_place": "Room 4"},
          "a device is owned by a user or stands in a place, not both"),
+        ({**DESK, "phone_numbers": ["ext. front desk"]}, "phone_numbers: 'ext. front desk' is not a phone number"),
+        ({**DESK, "phone_numbers": ["415 55"]}, "phone_numbers: '415 55' is not a possible phone number in US"),
+        ({**DESK, "phone_numbers": [""]}, "phone_numbers.0: String should have at least 1 character"),
+        ({"type": "org", "id": "o2", "name": "X", "partner_id": "p1", "phone_numbers": ["call me maybe"]},
+         "phone_numbers: 'call me maybe' is not a phone number"),
+        ({"type": "org", "id": "o2", "name": "X", "partner_id": "p1", "country": "FR", "phone_numbers": ["01 42"]},
+         "phone_numbers: '01 42' is not a possible phone number in FR"),
         ({"type": "order", "number": "WO-1", "org_id": "o1", "status": "ok", "placed_at": "yesterday"},
          "placed_at: Input should be a valid datetime"),
         ({"type": "user", "id": "u1", "deleted": "yes"}, "deleted: Input should be True"),
@@ -171,6 +178,48 @@ async def test_phone_numbers_are_read_in_the_org_country_and_kept_as_typed() -> 
         ("0039.02.1234.5678", "+390212345678"),
         ("+1 (415) 555-0100", "+14155550100"),
     ]
+
+
+async def test_a_customers_own_numbers_are_read_in_its_country_and_kept_as_typed() -> None:
+    store = IdentityStore.memory()
+    italian_org = {"type": "org", "id": "o-it", "name": "Bianchi", "partner_id": "p1", "country": "it",
+                   "phone_numbers": ["02 1234 5670", "+39 02 1234 5671", "0039.02.1234.5672", "+1 (415) 555-0199"]}
+
+    report = await importing.import_records(chunks(*BASE, italian_org), store)
+
+    assert report.rejected == []
+    saved = await store.get(Org, "o-it")
+    assert saved is not None
+    assert [(p.display, p.e164) for p in saved.phone_numbers] == [
+        ("02 1234 5670", "+390212345670"),
+        ("+39 02 1234 5671", "+390212345671"),
+        ("0039.02.1234.5672", "+390212345672"),
+        ("+1 (415) 555-0199", "+14155550199"),
+    ]
+
+
+async def test_a_devices_lines_are_read_in_its_customers_country() -> None:
+    store = IdentityStore.memory()
+    italian_org = {"type": "org", "id": "o-it", "name": "Bianchi", "partner_id": "p1", "country": "IT"}
+    desk_phone = {**DESK, "org_id": "o-it", "phone_numbers": ["02-1234-5679", "+33 1 42 68 53 01"]}
+
+    report = await importing.import_records(chunks(*BASE, italian_org, desk_phone), store)
+
+    assert report.rejected == []
+    saved = await store.get(Device, "d1")
+    assert saved is not None
+    assert [(p.display, p.e164) for p in saved.phone_numbers] == [
+        ("02-1234-5679", "+390212345679"), ("+33 1 42 68 53 01", "+33142685301")]
+
+
+async def test_a_device_without_lines_has_none() -> None:
+    store = IdentityStore.memory()
+
+    await importing.import_records(chunks(*BASE, DESK), store)
+
+    saved = await store.get(Device, "d1")
+    assert saved is not None
+    assert saved.phone_numbers == ()
 
 
 @pytest.mark.parametrize("mac", ["00:1A:2B:3C:4D:5E", "00-1a-2b-3c-4d-5e", "001a.2b3c.4d5e", "001A2B3C4D5E"])

@@ -66,22 +66,25 @@ class TestPages:
         assert (jane.status, jane.licenses) == ("active", ["MTG-PRO"])
         assert pages[-1].next_cursor is None
 
-    async def test_devices_and_licences_are_the_orgs_own(self, store: IdentityStore) -> None:
+    async def test_devices_with_their_lines_and_licences_are_the_orgs_own(self, store: IdentityStore) -> None:
         org = await acme(store)
 
         devices = await org_views.devices(org, store, None)
         licenses = org_views.licenses(org, None)
 
         assert "d-desk1" in [d.id for d in devices.items]
+        desk = next(d for d in devices.items if d.id == "d-desk1")
+        assert [(p.display, p.e164) for p in desk.phone_numbers] == [("+1 415 555 0101", "+14155550101")]
         assert [license_.sku for license_ in licenses.items] == sorted(license_.sku for license_ in org.licenses)
         assert licenses.subscriptions == list(org.subscriptions)
         assert (devices.next_cursor, licenses.next_cursor) == (None, None)
 
-    async def test_settings_show_domains_sites_country_and_how_many_use_each_feature(
+    async def test_settings_show_domains_sites_country_numbers_and_how_many_use_each_feature(
             self, store: IdentityStore) -> None:
         settings = await org_views.settings(await acme(store), store)
 
         assert (settings.country, settings.sites) == ("US", ["acme.webex.com"])
+        assert [(p.display, p.e164) for p in settings.phone_numbers] == [("(415) 555-0199", "+14155550199")]
         assert "acme.example" in [d.name for d in settings.domains]
         assert settings.users >= 1
         assert all(use.enabled + use.disabled <= settings.users for use in settings.features.values())

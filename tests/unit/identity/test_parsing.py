@@ -104,6 +104,28 @@ async def test_a_user_read_in_a_stale_country_is_read_again_in_the_customers_cou
     assert moved.phone_numbers[0].e164 == "+33212345678"
 
 
+def desk_phone(n: int) -> dict[str, object]:
+    return {"type": "device", "id": f"d{n}", "org_id": "o1", "product": "IP Phone 8865", "serial": f"FOC{n}",
+            "mac": f"001a2b3c{n:04x}", "phone_numbers": ["02 1234 5678"]}
+
+
+async def test_a_device_with_lines_read_in_a_stale_country_is_read_again_in_the_customers_country(
+    worker: parsing.LineParser,
+) -> None:
+    store = IdentityStore.memory()
+    await importing.import_records(stream(*BASE, *[user(n) for n in range(parsing.BATCH_LINES)]), store,
+                                  parser=worker)
+    await importing.import_records(stream({**BASE[1], "country": "FR"}), store)  # not seen by the worker
+
+    report = await importing.import_records(stream(*[desk_phone(n) for n in range(parsing.BATCH_LINES + 1)]), store,
+                                            parser=worker)
+
+    assert report.rejected == []
+    moved = await store.get(Device, "d7")
+    assert moved is not None
+    assert moved.phone_numbers[0].e164 == "+33212345678"
+
+
 async def test_lines_are_read_as_they_arrive_never_the_whole_body_at_once() -> None:
     sent: list[int] = []
 

@@ -48,6 +48,16 @@ async def test_a_customer_shows_its_admins_with_emails_orders_domains_sites_and_
     assert acme["licenses"][0]["sku"] == "MTG-PRO"
 
 
+async def test_a_customer_shows_its_own_numbers_as_a_user_shows_theirs(store: IdentityStore) -> None:
+    acme = sent(await views.customer("o-acme", store, partner_id=NORTHWIND))
+    bistro = sent(await views.customer("o-bistro", store, partner_id=NORTHWIND))
+
+    assert acme is not None
+    assert bistro is not None
+    assert acme["phone_numbers"] == [{"display": "(415) 555-0199", "e164": "+14155550199"}]
+    assert bistro["phone_numbers"] == [{"display": "01 42 68 50 00", "e164": "+33142685000"}]
+
+
 async def test_a_user_shows_status_licences_devices_and_features(store: IdentityStore) -> None:
     jane = sent(await views.user("u-jane", store, partner_id=NORTHWIND))
 
@@ -59,7 +69,7 @@ async def test_a_user_shows_status_licences_devices_and_features(store: Identity
     assert jane["phone_numbers"] == [{"display": "+1 415 555 0100", "e164": "+14155550100"}]
 
 
-async def test_a_device_shows_its_owner_and_an_order_its_customer(store: IdentityStore) -> None:
+async def test_a_device_shows_its_owner_and_lines_and_an_order_its_customer(store: IdentityStore) -> None:
     desk = sent(await views.device("d-desk1", store, partner_id=NORTHWIND))
     order = sent(await views.order("WO-100200", store, partner_id=NORTHWIND))
 
@@ -67,6 +77,7 @@ async def test_a_device_shows_its_owner_and_an_order_its_customer(store: Identit
     assert order is not None
     assert desk["owner"] == {"user_id": "u-jane", "name": "Jane Doe", "email": "jane.doe@acme.example"}
     assert desk["mac"] == "001a2b3c4d5e"
+    assert desk["phone_numbers"] == [{"display": "+1 415 555 0101", "e164": "+14155550101"}]
     assert (order["org_name"], order["partner_id"], order["status"]) == ("Acme Corporation", "p-northwind",
                                                                          "provisioned")
 

@@ -23,23 +23,28 @@ async def store() -> MemorySearchStore:
     events = [
         org_upserted(id="o-acme", name="Acme Corporation", country="US",
                      domains=[{"name": "acme.example", "status": "verified"},
-                              {"name": "acme-corp.example", "status": "claimed"}], sites=["acme.webex.com"]),
-        org_upserted(id="o-bistro", name="Bistro Méditerranée", country="FR"),
+                              {"name": "acme-corp.example", "status": "claimed"}], sites=["acme.webex.com"],
+                     phone_numbers=(phone("+14155550199", "(415) 555-0199"),)),
+        org_upserted(id="o-bistro", name="Bistro Méditerranée", country="FR",
+                     phone_numbers=(phone("+33142685000", "01 42 68 50 00"), phone("+33142685099", "01 42 68 50 99"))),
         user_upserted(id=JANE_ID, org_id="o-acme", email="Jane.Doe@Acme.example", first_name="Jane",
                       last_name="Doe", display_name="JD from Finance",
                       phone_numbers=(phone("+14155550100", "+1 415 555 0100"),)),
         user_upserted(id="u-rene", org_id="o-bistro", email="rene.lefevre@bistro.example", first_name="René",
                       last_name="Lefèvre", phone_numbers=(phone("+33142685300", "01 42 68 53 00"),)),
         device_upserted(id=DESK_ID, org_id="o-acme", serial="FOC2345X1YZ", mac="001a2b3c4d5e",
-                        sip_address="jane.doe@acme.example", owner_user_id=JANE_ID),
+                        sip_address="jane.doe@acme.example", owner_user_id=JANE_ID,
+                        phone_numbers=(phone("+14155550101", "+1 415 555 0101"),)),
         device_upserted(id="d-room", org_id="o-bistro", serial="FOC9999A1BC", mac="a0b1c2d3e4f5",
-                        sip_address="room-1@bistro.example"),
+                        sip_address="room-1@bistro.example", phone_numbers=(phone("+33142685300", "01 42 68 53 00"),)),
         order_placed(number="WO-100200", org_id="o-acme"),
         org_upserted(id="o-other", partner_id="p2", name="Acme Corporation Bistro", country="FR",
-                     domains=[{"name": "other-acme.example", "status": "verified"}]),
+                     domains=[{"name": "other-acme.example", "status": "verified"}],
+                     phone_numbers=(phone("+14155550199"), phone("+33142685000"))),
         user_upserted(id="u-other", org_id="o-other", partner_id="p2", email="jane.doe@other-acme.example",
                       first_name="Jane", last_name="Doe", phone_numbers=(phone("+14155550100"),)),
-        device_upserted(id="d-other", org_id="o-other", partner_id="p2", serial="FOC2345X1YZ", mac="001a2b3c4d5e"),
+        device_upserted(id="d-other", org_id="o-other", partner_id="p2", serial="FOC2345X1YZ", mac="001a2b3c4d5e",
+                        phone_numbers=(phone("+14155550101"),)),
         order_placed(number="WO-100200X", org_id="o-other", partner_id="p2"),
     ]
     for event in events:
@@ -134,6 +139,26 @@ class TestCustomers:
         assert await found(store, q, "customers") == ["o-acme"]
         assert await matched(store, q, "customers") == {"field": "site", "value": "acme.webex.com"}
 
+    @pytest.mark.parametrize("q", ["(415) 555-0199", "415-555-0199", "415.555.0199", "415 555 0199", "4155550199",
+                                   "+1 415 555 0199", "+14155550199", "+1 (415) 555-0199", "1 415 555 0199",
+                                   "001 415 555 0199", "011 1 415 555 0199"])
+    async def test_by_its_main_number_in_any_format(self, store: MemorySearchStore, q: str) -> None:
+        assert await found(store, q, "customers") == ["o-acme"]
+        assert await matched(store, q, "customers") == {"field": "phone", "value": "+14155550199"}
+
+    @pytest.mark.parametrize("q", ["01 42 68 50 00", "01.42.68.50.00", "01-42-68-50-00", "0142685000",
+                                   "+33 1 42 68 50 00", "+33 (0)1 42 68 50 00", "0033 1 42 68 50 00", "33142685000",
+                                   "01 42 68 50 99"])
+    async def test_by_any_of_its_own_numbers_read_in_its_country(self, store: MemorySearchStore, q: str) -> None:
+        assert await found(store, q, "customers") == ["o-bistro"]
+
+    async def test_a_number_is_only_the_customers_it_belongs_to(self, store: MemorySearchStore) -> None:
+        result = await search(store, "01 42 68 50 00")
+
+        assert [h["id"] for h in result["customers"]] == ["o-bistro"]
+        assert result["users"] == result["devices"] == []
+        assert await found(store, "01 42 68 50 00", "customers", org_id="o-acme") == []
+
 
 class TestDevices:
     @pytest.mark.parametrize("q", ["00:1A:2B:3C:4D:5E", "00:1a:2b:3c:4d:5e", "00-1A-2B-3C-4D-5E", "001a.2b3c.4d5e",
@@ -160,6 +185,21 @@ class TestDevices:
 
         assert [h["id"] for h in result["users"]] == [JANE_ID]
         assert [h["id"] for h in result["devices"]] == [DESK_ID]
+
+    @pytest.mark.parametrize("q", ["+1 415 555 0101", "(415) 555-0101", "415.555.0101", "4155550101",
+                                   "001 415 555 0101"])
+    async def test_by_its_line_number_in_any_format(self, store: MemorySearchStore, q: str) -> None:
+        assert await found(store, q, "devices") == [DESK_ID]
+        assert await matched(store, q, "devices") == {"field": "phone", "value": "+14155550101"}
+
+    async def test_a_number_shared_by_a_user_and_a_device_finds_both(self, store: MemorySearchStore) -> None:
+        result = await search(store, "01 42 68 53 00")
+
+        assert [(h["id"], h["matched"]) for h in result["users"]] == [
+            ("u-rene", {"field": "phone", "value": "+33142685300"})]
+        assert [(h["id"], h["matched"]) for h in result["devices"]] == [
+            ("d-room", {"field": "phone", "value": "+33142685300"})]
+        assert result["interpretations"] == [{"kind": "phone", "value": "+33142685300"}]
 
     @pytest.mark.parametrize("q", [DESK_ID, "d-room"])
     async def test_by_device_id(self, store: MemorySearchStore, q: str) -> None:

@@ -1,4 +1,4 @@
-// A customer's page: created, domains, sites, licences, subscriptions, orders, admins, search in it, access to it.
+// A customer's page: created, domains, sites, phone numbers, licences, subscriptions, orders, admins, search in it, access to it.
 import { part } from "../api.js";
 import { label, t } from "../i18n.js";
 import { rememberCustomer } from "../customers_seen.js";
@@ -22,6 +22,7 @@ export function CustomerPage({ id }) {
         [t("customer.domains"), html`<${Chips} items=${(customer.domains ?? []).map((domain) =>
           `${domain.name} (${label("domain", domain.status)})`)} />`],
         [t("customer.sites"), html`<${Chips} items=${customer.sites ?? []} />`],
+        [t("customer.phones"), (customer.phone_numbers ?? []).map((phone) => phone.display).join(", ")],
         [t("customer.admins"), (customer.admins ?? []).map((admin) => html`<span class="admin" data-testid="customer-admin">
           <a href=${href(["users", admin.user_id])}>${admin.name}</a> ${admin.email}</span> `)],
       ]} />

@@ -16,7 +16,9 @@ export function DevicePage({ id }) {
   if (!device) return loading ? html`<${Loading} />` : null;
   return html`<${Card} title=${device.product} testid="device-page"><${Facts} rows=${[
     [t("device.serial"), device.serial], [t("device.mac"), html`<span class="mono">${device.mac}</span>`],
-    [t("device.sip"), device.sip_address], [t("device.status"), label("status", device.status)],
+    [t("device.sip"), device.sip_address],
+    [t("device.phones"), (device.phone_numbers ?? []).map((phone) => phone.display).join(", ")],
+    [t("device.status"), label("status", device.status)],
     [t("device.owner"), device.owner
       ? html`<a href=${href(["users", device.owner.user_id])}>${device.owner.name}</a> ${device.owner.email}`
       : device.owner_place],
