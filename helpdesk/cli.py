@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from runtime import heap, logs
 
 cli = typer.Typer(help="Partner Help Desk.", no_args_is_help=True, add_completion=False)
-infra = typer.Typer(help="The local Kafka broker, FerretDB and SMTP servers (deploy/local).", no_args_is_help=True)
+infra = typer.Typer(help="The local Kafka broker, FerretDB, SMTP server and OpenSearch node (deploy/local).",
+                    no_args_is_help=True)
 contracts_cli = typer.Typer(help="The event contracts' JSON Schemas.", no_args_is_help=True)
 cli.add_typer(infra, name="infra")
 cli.add_typer(contracts_cli, name="contracts")
@@ -83,19 +84,19 @@ def _infra(action: str) -> None:
 
 @infra.command("up")
 def infra_up() -> None:
-    """Fetch, build and start Kafka, FerretDB and the SMTP server on loopback, then wait until all are healthy."""
+    """Fetch, build and start Kafka, FerretDB, the SMTP server and OpenSearch on loopback; wait until healthy."""
     _infra("up")
 
 
 @infra.command("down")
 def infra_down() -> None:
-    """Stop Kafka, FerretDB and the SMTP server."""
+    """Stop Kafka, FerretDB, the SMTP server and OpenSearch."""
     _infra("down")
 
 
 @infra.command("status")
 def infra_status() -> None:
-    """Say whether Kafka, FerretDB and the SMTP server are running and healthy."""
+    """Say whether Kafka, FerretDB, the SMTP server and OpenSearch are running and healthy."""
     _infra("status")
 
 
@@ -146,9 +147,9 @@ def contracts_check() -> None:
 
 @search_cli.command("rebuild")
 def search_rebuild(
-    storage: Annotated[str | None, typer.Option(
-        help="mongo: rebuild the shared read model beside the live one and swap it in; memory: build an index in "
-             "memory, as each replica does at start, and report what it costs. Default: SEARCH_STORAGE.")] = None,
+    store: Annotated[str | None, typer.Option(
+        help="opensearch: rebuild the shared read model beside the live one and swap it in; memory: build an index "
+             "in memory, as each replica does at start, and report what it costs. Default: SEARCH_STORE.")] = None,
 ) -> None:
     """Rebuild the search read model from identity's Kafka topics alone, showing progress."""
     import asyncio
@@ -157,10 +158,10 @@ def search_rebuild(
     from services.search.rebuild import describe, rebuild_configured
 
     settings = SearchSettings()
-    if storage is not None:
-        if storage not in ("mongo", "memory"):
-            raise typer.BadParameter("choose mongo or memory")
-        settings = settings.model_copy(update={"storage": storage})
+    if store is not None:
+        if store not in ("opensearch", "memory"):
+            raise typer.BadParameter("choose opensearch or memory")
+        settings = settings.model_copy(update={"store": store})
     logs.configure("search-rebuild", settings.log_level)
     summary = asyncio.run(rebuild_configured(settings, lambda p: typer.echo(describe(p), err=True)))
     typer.echo(summary)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -19,6 +19,7 @@ from runtime.logs import correlation_id
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Event], Awaitable[None]]
+BatchHandler = Callable[[Sequence[Event]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -33,15 +34,20 @@ class Subscription:
     topics: tuple[str, ...]
     handler: Handler
     replay: bool = False
+    # Handles many events at once where the bus reads them in batches (Kafka); a batch that fails is handed to
+    # `handler` one event at a time, so only a message that keeps failing is dead-lettered.
+    batch_handler: BatchHandler | None = None
 
 
 Handles = Mapping[type[Any], Callable[[Any], Awaitable[object]]]
 """What a service does with each type of event it consumes: `{OrgUpserted: follow_customer, …}`."""
 
 
-def subscribe(group: str, handles: Handles, *, replay: bool = False) -> Subscription:
+def subscribe(group: str, handles: Handles, *, replay: bool = False,
+              handle_many: Callable[[Sequence[Any]], Awaitable[object]] | None = None) -> Subscription:
     """A subscription to the topics of the events in `handles`, each event handed to its handler; an event of
-    another type on those topics (another producer's, or a newer one) is passed over."""
+    another type on those topics (another producer's, or a newer one) is passed over. `handle_many`, if given,
+    takes the events of `handles`' types a batch at a time, in the order read."""
     topics = tuple(dict.fromkeys(kind.TOPIC for kind in handles))
 
     async def dispatch(event: Event) -> None:
@@ -49,7 +55,17 @@ def subscribe(group: str, handles: Handles, *, replay: bool = False) -> Subscrip
         if handle is not None:
             await handle(event)
 
-    return Subscription(group, topics, dispatch, replay=replay)
+    batch_handler: BatchHandler | None = None
+    if handle_many is not None:
+        many = handle_many
+
+        async def dispatch_many(events: Sequence[Event]) -> None:
+            handled = [e for e in events if type(e) in handles]
+            if handled:
+                await many(handled)
+
+        batch_handler = dispatch_many
+    return Subscription(group, topics, dispatch, replay=replay, batch_handler=batch_handler)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.message import StreamMessage
 
-from contracts import Event
+from contracts import Event, decode
 from runtime.bus import DeliveryFailed, Subscription, deliver
 from runtime.retry import until_it_works
 
@@ -79,6 +79,9 @@ class KafkaBus:
         if subscription.replay:
             self._subscribe_replay(subscription)
             return
+        if subscription.batch_handler is not None:
+            self._subscribe_batches(subscription)
+            return
 
         @self.broker.subscriber(
             *(self.topic(t) for t in subscription.topics),
@@ -91,6 +94,46 @@ class KafkaBus:
                 await deliver(subscription, message.body, self.attempts)
             except DeliveryFailed as error:
                 await self._dead_letter(subscription.group, message.raw_message, message.body, str(error))
+
+    def _subscribe_batches(self, subscription: Subscription) -> None:
+        """In the group, a batch at a time; offsets are committed once the whole batch is handled (a failure
+        re-reads it, and handlers apply what they have seen already as a no-op)."""
+        subscriber = self.broker.subscriber(
+            *(self.topic(t) for t in subscription.topics),
+            group_id=self.topic(subscription.group),
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            batch=True,
+            max_records=500,
+            batch_timeout_ms=20,
+            decoder=_undecoded,
+        )
+
+        @subscriber
+        async def on_batch(message: KafkaMessage) -> None:
+            await self._deliver_batch(subscription, message.raw_message)
+
+    async def _deliver_batch(self, subscription: Subscription, records: Any) -> None:
+        """All the batch's events to the batch handler; if it fails, each to the handler on its own, so only a
+        message that keeps failing goes to the dead-letter topic and the rest of the batch is applied."""
+        assert subscription.batch_handler is not None
+        events: list[tuple[Any, Event]] = []
+        for record in records:
+            try:
+                events.append((record, decode(record.value)))
+            except ValueError as error:
+                await self._dead_letter(subscription.group, record, record.value, f"undecodable message: {error}")
+        try:
+            await subscription.batch_handler([event for _, event in events])
+            return
+        except Exception as error:  # a failing batch is retried one event at a time
+            log.warning("batch failed, handling its events one by one",
+                        extra={"group": subscription.group, "events": len(events), "error": repr(error)})
+        for record, event in events:
+            try:
+                await deliver(subscription, event, self.attempts)
+            except DeliveryFailed as error:
+                await self._dead_letter(subscription.group, record, record.value, str(error))
 
     def _subscribe_replay(self, subscription: Subscription) -> None:
         """Every partition from the beginning, without a group and committing nothing. In batches: replaying a

@@ -5,9 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from opensearchpy.exceptions import ConnectionError as SearchEngineUnreachable
 
+from runtime.web import Refusal, Refusals
 from services.search import handlers
 from services.search.store import SearchStore
+
+# The search engine unreachable or too slow (its timeouts are connection errors too).
+REFUSALS: Refusals = {SearchEngineUnreachable: Refusal(
+    503, "service_unavailable", "Search is unavailable right now; try again in a few seconds.",
+    headers=lambda _: {"Retry-After": "5"})}
 
 
 def router(store: SearchStore) -> APIRouter:

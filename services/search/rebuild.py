@@ -1,9 +1,9 @@
 """Rebuilding the read model from identity's topics alone: every partition read from the beginning up to where
 it ended when the rebuild began, in batches, with progress.
 
-The shared MongoDB read model is rebuilt beside the live one, swapped in, and then brought up to date with what
-arrived meanwhile. An index kept in memory is rebuilt by every replica when it starts; rebuilding one here shows
-what that costs.
+The shared read model on OpenSearch is rebuilt into indices of a new generation beside the live ones, swapped in
+at once, and then brought up to date with what arrived meanwhile. An index kept in memory is rebuilt by every
+replica when it starts; rebuilding one here shows what that costs.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts import Event, decode
-from runtime import mongo
-from services.search import consumers, handlers
+from services.search import app, consumers, handlers
 from services.search.config import SearchSettings
-from services.search.store import MemorySearchStore, MongoSearchStore, SearchStore
+from services.search.store import MemorySearchStore, OpenSearchSearchStore, SearchStore
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +119,7 @@ async def rebuild(store: SearchStore, bootstrap: str, topics: Sequence[str], on_
     return await replay(bootstrap, topics, index, on_progress)
 
 
-async def rebuild_shared(store: MongoSearchStore, bootstrap: str, topics: Sequence[str],
+async def rebuild_shared(store: OpenSearchSearchStore, bootstrap: str, topics: Sequence[str],
                          on_progress: OnProgress | None = None) -> Progress:
     """Rebuild the shared read model beside the live one, swap it in, then catch up with what came meanwhile."""
     scratch = await store.scratch()
@@ -143,17 +142,16 @@ def describe(progress: Progress) -> str:
 
 
 async def rebuild_configured(settings: SearchSettings, on_progress: OnProgress | None = None) -> str:
-    """Rebuild as the settings say (SEARCH_STORAGE, SEARCH_KAFKA_BOOTSTRAP, …); return a summary line."""
+    """Rebuild as the settings say (SEARCH_STORE, SEARCH_KAFKA_BOOTSTRAP, …); return a summary line."""
     topics = [settings.topic_prefix + topic for topic in consumers.TOPICS]
-    if settings.storage == "memory":
+    if settings.store == "memory":
         memory = MemorySearchStore()
         progress, _ = await rebuild(memory, settings.kafka_bootstrap, topics, on_progress)
         return f"rebuilt in memory: {await memory.count():,} entries; {describe(progress)}"
-    client, db = mongo.connect(settings.mongo_url, settings.mongo_database, app_name="search-rebuild")
+    shared = app.opensearch_store(settings)
     try:
-        shared = MongoSearchStore(db)
+        await shared.create_indexes()
         progress = await rebuild_shared(shared, settings.kafka_bootstrap, topics, on_progress)
-        return f"rebuilt {settings.mongo_database}.{shared.collection}: {await shared.count():,} entries; " + \
-            describe(progress)
+        return f"rebuilt {shared.entries}: {await shared.count():,} entries; {describe(progress)}"
     finally:
-        await client.close()
+        await shared.close()

@@ -1,29 +1,36 @@
-"""The search read model behaves the same in memory and on MongoDB."""
+"""The search read model behaves the same in memory and on OpenSearch."""
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pymongo.asynchronous.database import AsyncDatabase
 
-from services.search.domain import Entry, Kind
+from services.search.domain import Entry, Kind, entry_for
 from services.search.query import Clause
-from services.search.store import MemorySearchStore, MongoSearchStore, SearchStore
+from services.search.store import MemorySearchStore, SearchStore
+from tests.search_events import device_upserted, org_upserted, phone, user_upserted
+from tests.search_stores import scratch_opensearch
 
 
 @pytest.fixture
-async def store(database: AsyncDatabase[dict[str, Any]] | None) -> SearchStore:
-    if database is None:
-        return MemorySearchStore()
-    mongo = MongoSearchStore(database)
-    await mongo.create_indexes()
-    return mongo
+async def store(adapter: str, request: pytest.FixtureRequest) -> AsyncIterator[SearchStore]:
+    if adapter == "memory":
+        yield MemorySearchStore()
+        return
+    async with scratch_opensearch(request.getfixturevalue("opensearch_url")) as shared:
+        yield shared
+
+
+@pytest.fixture(params=[pytest.param("memory", marks=pytest.mark.unit),
+                        pytest.param("opensearch", marks=pytest.mark.integration)])
+def adapter(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 def entry(entity_id: str = "u1", partner_id: str = "p1", org_id: str = "o1", version: int = 1,
@@ -65,6 +72,24 @@ async def test_a_prefix_matches_words_and_never_identifier_keys(store: SearchSto
     assert await ids(store, words(prefix="id")) == []
     assert await ids(store, words(prefix="tel:+1")) == []
     assert await ids(store, words("id:u1")) == ["u1"]
+
+
+async def test_a_phone_key_finds_the_customer_user_and_device_that_carry_it(store: SearchStore) -> None:
+    shared = (phone("+33142685300", "01 42 68 53 00"),)
+    events = [org_upserted(id="o1", country="FR", phone_numbers=shared),
+              user_upserted(id="u1", org_id="o1", phone_numbers=shared),
+              device_upserted(id="d1", org_id="o1", phone_numbers=shared),
+              device_upserted(id="d2", org_id="o1", mac="a0b1c2d3e4f5", phone_numbers=(phone("+33142685301"),)),
+              org_upserted(id="o2", partner_id="p2", phone_numbers=shared)]
+    for event in events:
+        made = entry_for(event)
+        assert made is not None
+        await store.apply(made)
+
+    found = await store.find((words("tel:+33142685300"),), "p1", None, 10)
+
+    assert sorted((e.kind, e.entity_id) for e in found) == [("customer", "o1"), ("device", "d1"), ("user", "u1")]
+    assert await ids(store, words("tel:+33142685301")) == ["d2"]
 
 
 async def test_another_partners_entries_are_never_found(store: SearchStore) -> None:
@@ -299,7 +324,7 @@ async def check_scope(store: SearchStore, applied: list[Entry], batched: bool) -
 
 
 # The property runs once per adapter rather than through the `store` fixture, so that each example gets a fresh
-# store, and MongoDB, a hundred times slower per example, runs fewer of them.
+# store, and OpenSearch, a hundred times slower per example, runs fewer of them.
 @pytest.mark.unit
 @pytest.mark.parametrize("batched", [False, True], ids=["one_by_one", "in_batches"])
 @settings(max_examples=100, deadline=None)
@@ -314,8 +339,8 @@ async def test_every_partner_finds_exactly_the_live_entries_of_the_customers_it_
 @pytest.mark.parametrize("batched", [False, True], ids=["one_by_one", "in_batches"])
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(applied=entries_in_any_order())
-async def test_every_partner_finds_exactly_the_live_entries_of_the_customers_it_manages_on_mongodb(
-    mongo_db: AsyncDatabase[dict[str, Any]], batched: bool, applied: list[Entry]
+async def test_every_partner_finds_exactly_the_live_entries_of_the_customers_it_manages_on_opensearch(
+    opensearch_url: str, batched: bool, applied: list[Entry]
 ) -> None:
-    store = MongoSearchStore(mongo_db, f"entries_{uuid.uuid4().hex[:8]}")
-    await check_scope(store, applied, batched)
+    async with scratch_opensearch(opensearch_url) as store:
+        await check_scope(store, applied, batched)

@@ -29,8 +29,13 @@ class Cluster:
     mongo: str
     run_id: str
     logs: Path
+    opensearch: str | None = None  # where search keeps its read model; None: each replica in its own memory
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def search_index(self) -> str:
+        return f"t{self.run_id}-search"
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
@@ -47,6 +52,9 @@ class Cluster:
         }
         if name in ("identity", "email", "access"):
             env[f"{prefix}_SEED"] = "demo"
+        if name == "search" and self.opensearch is not None:
+            env.update(SEARCH_STORE="opensearch", SEARCH_OPENSEARCH_URL=self.opensearch,
+                       SEARCH_OPENSEARCH_INDEX=self.search_index)
         if name == "email":
             env["EMAIL_SECRET"] = f"secret-of-run-{self.run_id}"
         if name == "gateway":

@@ -1,4 +1,5 @@
-"""The product as separate processes on the real Kafka and FerretDB: import in identity, find through search."""
+"""The product as separate processes on the real Kafka, FerretDB and OpenSearch: import in identity, find through
+search (its read model on OpenSearch)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
-from tests.conftest import KAFKA, MONGO, SMTP, received, require_infra
+from tests.conftest import KAFKA, MONGO, OPENSEARCH_URL, SMTP, received, require_infra
 from tests.e2e.processes import SERVICES, Cluster
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -27,8 +28,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """One cluster for this module's tests: starting five processes takes seconds."""
     require_infra("Kafka", KAFKA)
     require_infra("FerretDB", MONGO.split("//", 1)[1].split("/", 1)[0])
+    require_infra("OpenSearch", OPENSEARCH_URL.split("//", 1)[1])
     unique = uuid.uuid4().hex[:10]
-    running = Cluster(KAFKA, MONGO, unique, tmp_path_factory.mktemp("cluster"))
+    running = Cluster(KAFKA, MONGO, unique, tmp_path_factory.mktemp("cluster"), opensearch=OPENSEARCH_URL)
     try:
         running.start_all()
         running.wait_ready()
@@ -38,6 +40,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         with MongoClient(MONGO) as client:
             for name in SERVICES:
                 client.drop_database(f"{name}_{unique}")
+        httpx.delete(f"{OPENSEARCH_URL}/{running.search_index}-*", timeout=30)
 
 
 def login(client: httpx.Client, email: str) -> dict[str, str]:
@@ -70,6 +73,9 @@ def test_a_user_imported_into_identity_is_found_through_the_gateway(cluster: Clu
     assert imported.json() == {"accepted": 1, "rejected": [], "rejected_total": 0}
     assert [(hit["id"], hit["org_id"]) for hit in found["users"]] == [("u-lucia", "o-acme")]  # type: ignore[union-attr]
     assert other.json()["users"] == []
+    # What search answered from is OpenSearch's index, routed by the partner that manages Acme.
+    kept = httpx.get(f"{OPENSEARCH_URL}/{cluster.search_index}-placements/_doc/user:u-lucia", timeout=10).json()
+    assert kept["found"] and kept["_source"]["partner_id"] == "p-northwind"
 
 
 def test_the_demo_grant_and_suppression_are_served_from_their_own_processes_and_stores(cluster: Cluster) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer
-from pymongo.asynchronous.database import AsyncDatabase
 from typer.testing import CliRunner
 
 from contracts import Event
@@ -16,9 +15,10 @@ from helpdesk.cli import cli
 from runtime.kafka import KafkaBus, dead_letter_topic
 from services.search import consumers, handlers, rebuild
 from services.search.domain import user_entry
-from services.search.store import MemorySearchStore, MongoSearchStore, SearchStore
+from services.search.store import MemorySearchStore, SearchStore
 from tests.factories import user
 from tests.search_events import device_upserted, order_placed, org_upserted, phone, user_upserted
+from tests.search_stores import scratch_opensearch
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -114,7 +114,7 @@ async def test_every_replica_reads_every_event_and_keeps_up(
 
 
 async def test_a_rebuild_from_kafka_alone_answers_as_the_read_model_built_live(
-    publisher: KafkaBus, kafka_bootstrap: str, unique: str, mongo_db: AsyncDatabase[dict[str, Any]]
+    publisher: KafkaBus, kafka_bootstrap: str, unique: str, opensearch_url: str
 ) -> None:
     events = history()
     for event in events:
@@ -122,19 +122,55 @@ async def test_a_rebuild_from_kafka_alone_answers_as_the_read_model_built_live(
     topics = [publisher.topic(t) for t in consumers.TOPICS]
     seen: list[rebuild.Progress] = []
     memory = MemorySearchStore()
-    shared = MongoSearchStore(mongo_db)
-    await shared.create_indexes()
-    await shared.apply(user_entry(user(id="u-stale", first_name="Stale"), "p1"))  # no event says so: dropped
+    async with scratch_opensearch(opensearch_url) as shared:
+        await shared.apply(user_entry(user(id="u-stale", first_name="Stale"), "p1"))  # no event says so: dropped
+        before = await shared.client.indices.get_alias(name=shared.entries)
 
-    progress, _ = await rebuild.rebuild(memory, kafka_bootstrap, topics, seen.append)
-    shared_progress = await rebuild.rebuild_shared(shared, kafka_bootstrap, topics)
+        progress, _ = await rebuild.rebuild(memory, kafka_bootstrap, topics, seen.append)
+        shared_progress = await rebuild.rebuild_shared(shared, kafka_bootstrap, topics)
 
-    live = await answers(await built_live(events))
-    assert await answers(memory) == live
-    assert await answers(shared) == live
-    assert await shared.count() == await memory.count()
+        live = await answers(await built_live(events))
+        assert await answers(memory) == live
+        assert await answers(shared) == live
+        assert await shared.count() == await memory.count()
+        after = await shared.client.indices.get_alias(name=shared.entries)
+        assert set(after).isdisjoint(before)  # a new generation, the old one dropped
+        assert not await shared.client.indices.exists(index=",".join(before))
     assert (progress.events, shared_progress.events) == (len(events), len(events))
     assert seen[-1].read == seen[-1].total == len(events)
+
+
+async def test_replicas_sharing_opensearch_index_in_batches_and_set_aside_a_poison_message(
+    publisher: KafkaBus, kafka_bootstrap: str, unique: str, opensearch_url: str
+) -> None:
+    """The distributed search tier: two replicas share the group's partitions and one OpenSearch index."""
+    events = history()
+    async with scratch_opensearch(opensearch_url, visible_at_once=False) as shared:
+        replicas = []
+        for n in range(2):
+            bus = KafkaBus(kafka_bootstrap, client_id=f"search-{n}", topic_prefix=f"t{unique}.")
+            for subscription in consumers.subscriptions(shared, replay=False):
+                bus.subscribe(subscription)
+            await bus.start()
+            replicas.append(bus)
+        try:
+            for event in events[:5]:
+                await publisher.publish(event)
+            await publisher.broker.publish(b'{"event_type": "UserUpserted", "user": "not a user"}',
+                                           publisher.topic("identity.users"), key=b"u-poison")
+            for event in events[5:]:
+                await publisher.publish(event)
+            live = await answers(await built_live(events))
+
+            async def same_answers() -> bool:
+                return await answers(shared) == live
+
+            assert await eventually(same_answers, timeout=60)
+            dead = await _read(kafka_bootstrap, publisher.topic(dead_letter_topic("search")), 1)
+            assert [record.key for record in dead] == [b"u-poison"]
+        finally:
+            for bus in replicas:
+                await bus.stop()
 
 
 def test_the_rebuild_command_shows_progress_and_what_it_built(
@@ -152,7 +188,7 @@ def test_the_rebuild_command_shows_progress_and_what_it_built(
     monkeypatch.setenv("SEARCH_KAFKA_BOOTSTRAP", kafka_bootstrap)
     monkeypatch.setenv("SEARCH_TOPIC_PREFIX", f"t{unique}.")
 
-    result = CliRunner().invoke(cli, ["search", "rebuild", "--storage", "memory"])
+    result = CliRunner().invoke(cli, ["search", "rebuild", "--store", "memory"])
 
     assert result.exit_code == 0, result.output
     assert "rebuilt in memory: 7 entries" in result.stdout

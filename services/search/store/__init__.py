@@ -12,9 +12,9 @@ from typing import Protocol
 from services.search.domain import Entry
 from services.search.query import Clause
 from services.search.store.memory import MemorySearchStore
-from services.search.store.mongo import MongoSearchStore
+from services.search.store.opensearch import OpenSearchSearchStore
 
-__all__ = ["MemorySearchStore", "MongoSearchStore", "SearchStore"]
+__all__ = ["MemorySearchStore", "OpenSearchSearchStore", "SearchStore"]
 
 
 class SearchStore(Protocol):

@@ -1,13 +1,16 @@
-"""A replaying consumer never skips a record, even when setting a bad one aside fails for a while."""
+"""Consumers reading in batches never skip a record: a replay holds until a bad one is set aside, a group's batch
+falls back to one event at a time so only the bad one is set aside."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from contracts import Event
+from runtime import bus as runtime_bus
 from runtime import kafka
 from runtime.bus import Subscription
 from runtime.kafka import KafkaBus, _Replay
@@ -49,3 +52,59 @@ async def test_a_record_that_cannot_be_set_aside_holds_the_replay_until_it_can(m
     assert handled == ["u0", "u2"]
     assert attempts == [b"k1", b"k1", b"k1"]  # the bad record, until it was set aside; nothing skipped
     assert replay.handled == {("identity.users", 0): 2}
+
+
+async def test_a_failing_batch_is_handled_one_event_at_a_time_and_only_the_bad_one_set_aside(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches: list[list[str]] = []
+    handled: list[str] = []
+
+    async def handle_many(events: Sequence[Event]) -> None:
+        batches.append([e.key() for e in events])
+        raise RuntimeError("the store refused one of them")
+
+    async def handler(event: Event) -> None:
+        if event.key() == "u-bad":
+            raise RuntimeError("cannot index this one")
+        handled.append(event.key())
+
+    async def no_wait(_: float) -> None:
+        return None
+
+    bus = KafkaBus("127.0.0.1:1", client_id="test")
+    dead: list[tuple[bytes, str]] = []
+
+    async def dead_letter(group: str, raw: Any, body: bytes | None, error: str) -> None:
+        dead.append((raw.key, error))
+
+    monkeypatch.setattr(bus, "_dead_letter", dead_letter)
+    monkeypatch.setattr(runtime_bus.asyncio, "sleep", no_wait)
+    subscription = Subscription("search", ("identity.users",), handler, batch_handler=handle_many)
+    records = [_record(0, user_upserted(id="u0").to_json()), _record(1, b"not an event"),
+               _record(2, user_upserted(id="u-bad").to_json()), _record(3, user_upserted(id="u3").to_json())]
+
+    await bus._deliver_batch(subscription, records)
+
+    assert batches == [["u0", "u-bad", "u3"]]  # the undecodable record never reaches the handlers
+    assert handled == ["u0", "u3"]
+    assert [key for key, _ in dead] == [b"k1", b"k2"]
+    assert "undecodable" in dead[0][1]
+    assert "cannot index this one" in dead[1][1]
+
+
+async def test_a_batch_that_succeeds_is_handled_once_as_a_whole() -> None:
+    batches: list[list[str]] = []
+
+    async def handle_many(events: Sequence[Event]) -> None:
+        batches.append([e.key() for e in events])
+
+    async def handler(event: Event) -> None:
+        raise AssertionError("not called one by one")
+
+    bus = KafkaBus("127.0.0.1:1", client_id="test")
+    subscription = Subscription("search", ("identity.users",), handler, batch_handler=handle_many)
+
+    await bus._deliver_batch(subscription, [_record(n, user_upserted(id=f"u{n}").to_json()) for n in range(3)])
+
+    assert batches == [["u0", "u1", "u2"]]

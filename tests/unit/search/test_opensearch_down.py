@@ -1,0 +1,35 @@
+"""The search service on OpenSearch, with OpenSearch unreachable: not ready, and queries answer 503 at once."""
+
+from __future__ import annotations
+
+import socket
+
+import httpx
+
+from runtime.bus import InProcessBus
+from runtime.service import Infrastructure
+from services.search import app
+from services.search.config import SearchSettings
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # nothing listens once the socket is closed
+
+
+async def test_queries_answer_503_with_retry_after_while_opensearch_is_unreachable() -> None:
+    settings = SearchSettings(store="opensearch", opensearch_url=f"http://127.0.0.1:{closed_port()}",
+                              opensearch_timeout_seconds=1)
+    service = app.build(settings, Infrastructure(InProcessBus()))
+    transport = httpx.ASGITransport(app=service.api, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://search") as client:
+        answer = await client.get("/internal/search", params={"q": "jane", "partner_id": "p1"})
+        ready = await client.get("/readyz")
+    await service.stop()
+
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["Retry-After"] == "5"
+    assert answer.json()["error"]["code"] == "service_unavailable"
+    assert "Search is unavailable" in answer.json()["error"]["message"]
+    assert ready.status_code == 503
