@@ -14,6 +14,7 @@ import yaml  # type: ignore[import-untyped]  # no stubs among the dev dependenci
 from gateway.config import GatewaySettings
 from helpdesk.distributed import SETTINGS
 from runtime.settings import CommonSettings
+from services.search.config import SearchSettings
 
 pytestmark = pytest.mark.unit
 
@@ -21,6 +22,7 @@ DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
 K8S = DEPLOY / "k8s"
 EXAMPLES = "*.example.yaml"  # Secrets shown as templates, never applied
 SCALED = {"gateway": 2, "search": 2}  # at least two replicas, each with a PodDisruptionBudget
+WITHOUT_MONGODB = {"gateway", "search"}  # the gateway keeps no data; search keeps its read model in OpenSearch
 IMAGE = "partner-helpdesk"
 
 Manifest = dict[str, Any]
@@ -152,16 +154,33 @@ def test_every_variable_is_a_setting_of_that_service(environments: dict[str, dic
             assert variable.removeprefix(prefix).lower() in settings.model_fields, f"{name}: {variable}"
 
 
-def test_services_share_one_kafka_and_topic_prefix_and_store_in_mongodb(
-        settings_of: dict[str, CommonSettings], example_secrets: dict[str, dict[str, str]]) -> None:
+def test_services_share_one_kafka_and_topic_prefix_and_those_with_documents_mongodb(
+        settings_of: dict[str, CommonSettings], environments: dict[str, dict[str, str]],
+        example_secrets: dict[str, dict[str, str]]) -> None:
     defaults = CommonSettings.model_fields
     for name, settings in settings_of.items():
         assert settings.host == "0.0.0.0", name
         assert settings.kafka_bootstrap != defaults["kafka_bootstrap"].default, name
         assert settings.kafka_bootstrap == settings_of["gateway"].kafka_bootstrap, name
         assert settings.topic_prefix == settings_of["gateway"].topic_prefix, name
-        if name != "gateway":  # the only process without a store
+        if name in WITHOUT_MONGODB:
+            assert not [v for v in environments[name] if v.endswith("_MONGO_URL")], name
+        else:
             assert settings.mongo_url == example_secrets["helpdesk-mongo"]["url"], name
+
+
+def test_search_replicas_share_a_read_model_on_opensearch(
+        manifests: list[Manifest], settings_of: dict[str, CommonSettings]) -> None:
+    search = settings_of["search"]
+    assert isinstance(search, SearchSettings)
+    assert search.store == "opensearch"
+    infra = _one(manifests, "ConfigMap", "helpdesk-infra")["data"]
+    assert search.opensearch_url == infra["opensearch-url"]
+    url = urlsplit(search.opensearch_url)
+    assert url.hostname != urlsplit(SearchSettings.model_fields["opensearch_url"].default).hostname, url
+    assert url.password is None, "a URL with credentials belongs in a Secret, not a ConfigMap"
+    assert search.opensearch_shards > 1  # spread over the nodes
+    assert search.opensearch_replicas >= 1  # every partner still searchable with one node down
 
 
 def test_probes_and_services_target_the_port_each_service_listens_on(
@@ -216,17 +235,14 @@ def test_replicas_disruption_budgets_and_autoscaling(manifests: list[Manifest]) 
     assert SCALED["gateway"] <= autoscaler["minReplicas"] < autoscaler["maxReplicas"]
 
 
-def test_search_replicas_get_time_to_replay_before_anything_gives_up(manifests: list[Manifest]) -> None:
-    """Each replica builds its index from Kafka at start; ready after that, and must not be killed meanwhile."""
+def test_search_replicas_are_stateless_so_probes_start_early_and_memory_stays_small(
+        manifests: list[Manifest]) -> None:
+    """Nothing is replayed at start: a replica is ready once OpenSearch and Kafka answer, and holds no index."""
     deployment = _one(manifests, "Deployment", "search")
     container = _container(deployment)
-
-    def patience(probe: Manifest) -> int:
-        return int(probe.get("initialDelaySeconds", 0) + probe.get("periodSeconds", 10) * probe["failureThreshold"])
-
-    assert container["readinessProbe"]["initialDelaySeconds"] >= 30
-    assert patience(container["readinessProbe"]) >= 60
-    assert patience(container["livenessProbe"]) >= 120
+    assert container["readinessProbe"]["initialDelaySeconds"] <= 10
+    assert container["livenessProbe"]["initialDelaySeconds"] <= 30
+    assert _quantity(container["resources"]["limits"]["memory"]) <= _quantity("1Gi")
     assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
 
 
