@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -25,6 +26,11 @@ def _new_id() -> str:
     clear, set_ = _VERSION_4
     digits = f"{_ids.getrandbits(128) & clear | set_:032x}"
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
+trace_parent: ContextVar[str] = ContextVar("trace_parent", default="")
+"""The W3C `traceparent` of the span in which events are being made now ("" when none): the runtime sets it as a
+request or an event is handled, and each event made meanwhile carries it."""
 
 
 def schema_version_field(current: int) -> Any:
@@ -53,6 +59,10 @@ class Event(BaseModel):
     partner_id: str | None = Field(None, description="The partner whose data this is about, when there is one.")
     correlation_id: str = Field("", description="Id of the request or event that caused this one, to follow it "
                                 "through logs and other events; empty when its producer gave none.")
+    traceparent: str = Field(default_factory=lambda: trace_parent.get(), description="W3C trace context "
+                             "(https://www.w3.org/TR/trace-context/) of the request or event handling that caused this "
+                             "one; also sent as the `traceparent` header. Empty when it was made outside any trace.",
+                             examples=["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"])
 
     @classmethod
     def current_schema_version(cls) -> int:

@@ -61,7 +61,7 @@ def build(settings: GatewaySettings, services: Services, bus: Bus, checks: dict[
     app.state.sessions = sessions = SessionProjection()
     app.state.audit = AuditTrail(bus)
     app.state.commands = Commands(bus)
-    app.state.search_limit = RateLimit(settings.search_burst, settings.search_per_minute)
+    app.state.search_limit = RateLimit(settings.search_burst, settings.search_per_minute, name="search")
     issuer, verifier = _verifier(settings)
     app.state.issuer, app.state.verifier = issuer, verifier
     on_stop = [verifier.close] if isinstance(verifier, JwksVerifier) else []

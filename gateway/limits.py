@@ -9,16 +9,19 @@ from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from runtime import metrics
 from runtime.web import ApiError, HttpMiddleware, error_response
 
 
 @dataclass
 class RateLimit:
-    """A token bucket per key: `burst` at once, refilled at `per_minute`; kept per replica."""
+    """A token bucket per key: `burst` at once, refilled at `per_minute`; kept per replica. Its refusals are counted
+    under its `name` (helpdesk_rate_limit_refusals_total)."""
 
     burst: int
     per_minute: int
     clock: Callable[[], float] = time.monotonic
+    name: str = field(kw_only=True)
     _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def take(self, key: str) -> None:
@@ -29,6 +32,7 @@ class RateLimit:
         if tokens < 1.0:
             self._buckets[key] = (tokens, now)
             wait = math.ceil((1.0 - tokens) * 60.0 / self.per_minute)
+            metrics.rate_limit_refused(self.name)
             raise ApiError(429, "rate_limited", f"Too many requests. Please wait {wait} s and try again.",
                            headers={"Retry-After": str(wait)})
         self._buckets[key] = (tokens - 1.0, now)

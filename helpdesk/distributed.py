@@ -11,7 +11,7 @@ from gateway import app as gateway_app
 from gateway.clients import AccessClient, EmailClient, IdentityClient, SearchClient, Services
 from gateway.config import GatewaySettings
 from helpdesk.services import SERVICES
-from runtime import mongo
+from runtime import metrics, mongo
 from runtime.kafka import KafkaBus
 from runtime.service import Infrastructure
 from runtime.settings import CommonSettings
@@ -27,6 +27,7 @@ def settings_for(name: ServiceName) -> CommonSettings:
 
 
 def build(name: ServiceName, settings: CommonSettings) -> FastAPI:
+    metrics.serve_as(name)
     if isinstance(settings, GatewaySettings):
         return _gateway(settings)
     client, db = mongo.connect(settings.mongo_url, settings.mongo_database, app_name=name)

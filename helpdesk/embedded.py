@@ -12,6 +12,7 @@ from gateway import app as gateway_app
 from gateway.clients import AccessClient, EmailClient, IdentityClient, SearchClient, Services
 from gateway.config import GatewaySettings
 from helpdesk.services import SERVICES, ServiceKind
+from runtime import metrics
 from runtime.bus import InProcessBus
 from runtime.service import Infrastructure, Service
 from runtime.settings import CommonSettings
@@ -56,6 +57,8 @@ def _http(service: Service) -> httpx.AsyncClient:
 
 
 def build(seed: bool = True, gateway_settings: GatewaySettings | None = None) -> Embedded:
+    # One process, one `service` label: the consumer groups and HTTP routes in the metrics tell its services apart.
+    metrics.serve_as("helpdesk")
     bus = InProcessBus()
     services = {name: kind.build(_settings(kind, seed), Infrastructure(bus, {"bus": bus.ready}))
                 for name, kind in SERVICES.items()}

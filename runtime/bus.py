@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from contracts import Event, decode
+from runtime import metrics, tracing
 from runtime.logs import correlation_id
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,9 @@ class Bus(Protocol):
     async def caught_up(self) -> bool:
         """Whether every replay subscription has handled what its topics held when it started."""
         ...
+    def replay_progress(self) -> float:
+        """How far the replay subscriptions are through what their topics held, 0 to 1 (1 with none)."""
+        ...
 
 
 class DeliveryFailed(Exception):
@@ -99,21 +103,31 @@ async def deliver(subscription: Subscription, message: Event | bytes, attempts: 
         raise DeliveryFailed(f"undecodable message: {error}") from error
     token = correlation_id.set(event.correlation_id)
     try:
-        for attempt in range(1, attempts + 1):
-            try:
-                await subscription.handler(event)
-                return
-            except Exception as error:  # any handler error is retried, then dead-lettered
-                log.warning(
-                    "handler failed",
-                    extra={"group": subscription.group, "event_type": event.event_type,
-                           "event_id": event.event_id, "attempt": attempt, "error": repr(error)},
-                )
-                if attempt == attempts:
-                    raise DeliveryFailed(repr(error)) from error
-                await asyncio.sleep(backoff * 2 ** (attempt - 1))
+        if event.traceparent:  # the handling joins the trace that made the event
+            with tracing.consuming(event.event_type, event.traceparent):
+                await _attempt(subscription, event, attempts, backoff)
+        else:
+            await _attempt(subscription, event, attempts, backoff)
     finally:
         correlation_id.reset(token)
+
+
+async def _attempt(subscription: Subscription, event: Event, attempts: int, backoff: float) -> None:
+    for attempt in range(1, attempts + 1):
+        try:
+            await subscription.handler(event)
+            metrics.events_consumed(subscription.group, event.TOPIC).inc()
+            return
+        except Exception as error:  # any handler error is retried, then dead-lettered
+            metrics.events_failed(subscription.group, event.TOPIC).inc()
+            log.warning(
+                "handler failed",
+                extra={"group": subscription.group, "event_type": event.event_type,
+                       "event_id": event.event_id, "attempt": attempt, "error": repr(error)},
+            )
+            if attempt == attempts:
+                raise DeliveryFailed(repr(error)) from error
+            await asyncio.sleep(backoff * 2 ** (attempt - 1))
 
 
 @dataclass
@@ -155,6 +169,7 @@ class InProcessBus:
 
     async def publish_raw(self, topic: str, message: Event | bytes) -> None:
         self._log[topic].append(message)
+        metrics.events_published(topic).inc()
         for consumer in self._readers[topic]:
             consumer.queue.put_nowait((topic, message))
 
@@ -185,6 +200,14 @@ class InProcessBus:
     async def caught_up(self) -> bool:
         return self._running and all(c.queue.empty() for c in self._consumers if c.subscription.replay)
 
+    def replay_progress(self) -> float:
+        if not self._running:
+            return 0.0
+        replays = [c for c in self._consumers if c.subscription.replay]
+        total = sum(len(self._log[topic]) for c in replays for topic in set(c.subscription.topics))
+        waiting = sum(c.queue.qsize() for c in replays)
+        return 1.0 - waiting / total if total else 1.0
+
     async def drain(self) -> None:
         """Wait until every consumer has handled everything published so far."""
         await asyncio.gather(*(c.queue.join() for c in self._consumers))
@@ -204,6 +227,7 @@ class InProcessBus:
             await deliver(consumer.subscription, message, self.attempts, backoff=0.01)
         except DeliveryFailed as error:
             self.dead_letters.append(DeadLetter(consumer.subscription.group, topic, message, str(error)))
+            metrics.dead_lettered(consumer.subscription.group, topic)
             log.error("dead-lettered", extra={"group": consumer.subscription.group, "topic": topic,
                                               "error": str(error)})
         finally:

@@ -15,7 +15,9 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.message import StreamMessage
 
 from contracts import Event, decode
+from runtime import metrics
 from runtime.bus import DeliveryFailed, Subscription, deliver
+from runtime.lag import ConsumerLag
 from runtime.retry import until_it_works
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ class _Replay:
     subscriber: Any = None
     handled: dict[tuple[str, int], int] = field(default_factory=dict)
     targets: dict[tuple[str, int], int] | None = None
+    starts: dict[tuple[str, int], int] = field(default_factory=dict)  # the first offset of each target's partition
     done: bool = False
 
     async def caught_up(self) -> bool:
@@ -52,8 +55,22 @@ class _Replay:
         if self.targets is None:
             first, end = await consumer.beginning_offsets(assigned), await consumer.end_offsets(assigned)
             self.targets = {(tp.topic, tp.partition): end[tp] - 1 for tp in assigned if end[tp] > first[tp]}
+            self.starts = {(tp.topic, tp.partition): first[tp] for tp in assigned}
         self.done = all(self.handled.get(tp, -1) >= last for tp, last in self.targets.items())
         return self.done
+
+    def progress(self) -> float:
+        """The share of the targets' messages handled, as `caught_up` last looked (0 before its first look)."""
+        if self.done:
+            return 1.0
+        if self.targets is None:
+            return 0.0
+        total = handled = 0
+        for tp, last in self.targets.items():
+            first = self.starts[tp]
+            total += last - first + 1
+            handled += max(0, min(self.handled.get(tp, first - 1), last) - first + 1)
+        return handled / total if total else 1.0
 
 
 class KafkaBus:
@@ -71,6 +88,7 @@ class KafkaBus:
         self._connected = asyncio.Event()
         self._connector: asyncio.Task[None] | None = None
         self._replays: list[_Replay] = []
+        self.lag = ConsumerLag(topic_prefix)
 
     def topic(self, name: str) -> str:
         return self.prefix + name
@@ -83,12 +101,15 @@ class KafkaBus:
             self._subscribe_batches(subscription)
             return
 
-        @self.broker.subscriber(
+        subscriber = self.broker.subscriber(
             *(self.topic(t) for t in subscription.topics),
             group_id=self.topic(subscription.group),
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,  # a failure to dead-letter re-reads the message
         )
+        self.lag.watch(subscription.group, subscriber)
+
+        @subscriber
         async def on_message(message: KafkaMessage) -> None:
             try:
                 await deliver(subscription, message.body, self.attempts)
@@ -108,6 +129,7 @@ class KafkaBus:
             batch_timeout_ms=20,
             decoder=_undecoded,
         )
+        self.lag.watch(subscription.group, subscriber)
 
         @subscriber
         async def on_batch(message: KafkaMessage) -> None:
@@ -125,8 +147,12 @@ class KafkaBus:
                 await self._dead_letter(subscription.group, record, record.value, f"undecodable message: {error}")
         try:
             await subscription.batch_handler([event for _, event in events])
+            for _, event in events:
+                metrics.events_consumed(subscription.group, event.TOPIC).inc()
             return
         except Exception as error:  # a failing batch is retried one event at a time
+            for _, event in events:  # an attempt at each of its events failed
+                metrics.events_failed(subscription.group, event.TOPIC).inc()
             log.warning("batch failed, handling its events one by one",
                         extra={"group": subscription.group, "events": len(events), "error": repr(error)})
         for record, event in events:
@@ -151,6 +177,7 @@ class KafkaBus:
         )
         replay.subscriber = subscriber
         self._replays.append(replay)
+        self.lag.watch(subscription.group, subscriber)
 
         @subscriber
         async def on_batch(message: KafkaMessage) -> None:
@@ -173,6 +200,9 @@ class KafkaBus:
                 return False
         return True
 
+    def replay_progress(self) -> float:
+        return min((replay.progress() for replay in self._replays), default=1.0)
+
     async def _dead_letter(self, group: str, raw: Any, body: bytes, error: str) -> None:
         headers = {
             "error": error[:1000],
@@ -182,17 +212,18 @@ class KafkaBus:
         }
         key = getattr(raw, "key", None)
         await self.broker.publish(body, self.topic(dead_letter_topic(group)), key=key, headers=headers)
+        metrics.dead_lettered(group, headers["original_topic"].removeprefix(self.prefix))
         log.error("dead-lettered", extra={"group": group, **headers})
 
     async def publish(self, event: Event) -> None:
         if not self._connected.is_set():
             raise ConnectionError("Kafka is not connected")
-        await self.broker.publish(
-            event.to_json(),
-            self.topic(event.TOPIC),
-            key=event.key().encode(),
-            headers={"event_type": event.event_type, "correlation_id": event.correlation_id},
-        )
+        headers = {"event_type": event.event_type, "correlation_id": event.correlation_id}
+        if event.traceparent:  # W3C trace context, for subscribers that follow traces by header
+            headers["traceparent"] = event.traceparent
+        await self.broker.publish(event.to_json(), self.topic(event.TOPIC), key=event.key().encode(),
+                                  headers=headers)
+        metrics.events_published(event.TOPIC).inc()
 
     async def start(self) -> None:
         """Connect in the background, retrying, so a process starts (and says it is not ready) without Kafka."""
@@ -203,6 +234,7 @@ class KafkaBus:
         await until_it_works(self.broker.start, "Kafka unavailable, retrying", after_failure=self._disconnect)
         self._connected.set()
         log.info("connected to Kafka")
+        await self.lag.start()
 
     async def _disconnect(self) -> None:
         with contextlib.suppress(Exception):
@@ -213,6 +245,7 @@ class KafkaBus:
             self._connector.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._connector
+        await self.lag.stop()
         await self.broker.stop()
         self._connected.clear()
 

@@ -1,4 +1,4 @@
-"""Structured JSON logs that carry the correlation id of the request or event being handled."""
+"""Structured JSON logs that carry the correlation id and the trace of the request or event being handled."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from contextvars import ContextVar
 from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
+
+from runtime import tracing
 
 correlation_id: ContextVar[str] = ContextVar("correlation_id", default="")
 
@@ -25,6 +27,7 @@ class _CorrelationFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.correlation_id = correlation_id.get()
+        record.trace_id, record.span_id = tracing.log_fields()
         record.service = self.service
         record.__dict__.pop("color_message", None)
         return True
@@ -57,7 +60,7 @@ def configure(service: str, level: str = "INFO", stream: TextIO = sys.stderr) ->
     handler = logging.StreamHandler(stream)
     handler.setFormatter(
         JsonFormatter(
-            "{levelname}{name}{message}{service}{correlation_id}",
+            "{levelname}{name}{message}{service}{correlation_id}{trace_id}{span_id}",
             style="{",
             rename_fields={"levelname": "level", "name": "logger"},
             timestamp="time",

@@ -7,8 +7,10 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
+from runtime import metrics
 from runtime.bus import Bus
 from runtime.documents import Documents
+from runtime.times import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +22,8 @@ class OutboxRelay:
         self.interval = interval
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._waiting: dict[str, int] = {}  # by collection: the events found waiting at the last look
+        metrics.show(metrics.OUTBOX_BACKLOG, metrics.OUTBOX_RELAY_DELAY)
 
     def kick(self) -> None:
         """Something was written: publish now rather than at the next tick."""
@@ -30,11 +34,19 @@ class OutboxRelay:
         sent = 0
         for collection in self.collections:
             while pending := await collection.pending(batch):
+                self._found_waiting(collection.name, len(pending))
                 for item in pending:
                     await self.bus.publish(item.event)
                     await collection.mark_published(item)
+                    metrics.OUTBOX_RELAY_DELAY.observe((utc_now() - item.event.occurred_at).total_seconds())
                     sent += 1
+            self._found_waiting(collection.name, 0)
         return sent
+
+    def _found_waiting(self, collection: str, count: int) -> None:
+        """This relay's part of the process's backlog: the gauge is the sum over its relays, kept by differences."""
+        metrics.OUTBOX_BACKLOG.inc(count - self._waiting.get(collection, 0))
+        self._waiting[collection] = count
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._loop())
@@ -44,6 +56,8 @@ class OutboxRelay:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        for collection in list(self._waiting):  # what is left is no longer this process's to publish
+            self._found_waiting(collection, 0)
 
     async def _loop(self) -> None:
         while True:

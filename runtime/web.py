@@ -1,10 +1,12 @@
-"""HTTP basics every process shares: one error shape, correlation ids, unexpected errors, health and readiness."""
+"""HTTP basics every process shares: one error shape, correlation ids, unexpected errors, health and readiness,
+metrics."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,14 +14,15 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram
 from pymongo.errors import PyMongoError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runtime import heap
+from runtime import heap, metrics, tracing
 from runtime.logs import correlation_id
 from runtime.versioned import Busy
 
@@ -179,13 +182,14 @@ _PLAIN_ID = re.compile(r"[!-~]+")
 
 
 class CorrelationIds(HttpMiddleware):
-    """ASGI middleware: the request's correlation id (its header's, or a new one) is in scope for everything the
-    request does, and comes back on the response. Plain ASGI rather than `@app.middleware("http")`: that one runs
-    every request in a task group of its own and streams bodies through it, which costs an import of a 100 MB
-    body noticeably and leaves reference cycles behind for the collector."""
+    """ASGI middleware: the request's correlation id (its header's, or a new one) and its trace span are in scope
+    for everything the request does, and the correlation id comes back on the response. Plain ASGI rather than
+    `@app.middleware("http")`: that one runs every request in a task group of its own and streams bodies through
+    it, which costs an import of a 100 MB body noticeably and leaves reference cycles behind for the collector."""
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        given = Headers(scope=scope).get(CORRELATION_HEADER, "")[:128]
+        headers = Headers(scope=scope)
+        given = headers.get(CORRELATION_HEADER, "")[:128]
         # Passed on in headers to the services and written in logs: anything but plain visible ASCII is replaced.
         value = given if _PLAIN_ID.fullmatch(given) else str(uuid.uuid4())
 
@@ -196,7 +200,8 @@ class CorrelationIds(HttpMiddleware):
 
         token = correlation_id.set(value)
         try:
-            with heap.serving():
+            # The request's span continues the caller's trace (W3C traceparent), or starts one.
+            with heap.serving(), tracing.serving(scope["method"], headers.get(tracing.HEADER, "")[:128]):
                 await self.app(scope, receive, send_with_id)
         finally:
             correlation_id.reset(token)
@@ -205,6 +210,47 @@ class CorrelationIds(HttpMiddleware):
 def install_correlation(app: FastAPI) -> None:
     app.add_middleware(UnexpectedErrors)  # inside CorrelationIds: its log line and answer carry the correlation id
     app.add_middleware(CorrelationIds)
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+class HttpMetrics(HttpMiddleware):
+    """ASGI middleware: every answer counted by method, route template and status, and timed. The route is the one
+    the router matched, read from the scope once the answer is sent; a path no route matched counts as "unmatched",
+    and a method outside the usual ones as "other", so a caller cannot make new series. Outside the middlewares
+    that create_app installs, so the 503 answering an unexpected error is counted; a gateway's own refusals at its
+    edge (unknown Host, oversized requests), added outside it, are not."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app)
+        # Each series' counter and histogram, looked up once: this runs on every request.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        status = 500  # what the server answers when an error escapes before any answer began
+
+        async def watched(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        began = time.perf_counter()
+        try:
+            await self.app(scope, receive, watched)
+        finally:
+            self._count(scope, status, time.perf_counter() - began)
+
+    def _count(self, scope: Scope, status: int, seconds: float) -> None:
+        method = scope["method"] if scope["method"] in _METHODS else "other"
+        key = (method, getattr(scope.get("route"), "path", "unmatched"), status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (metrics.HTTP_REQUESTS.labels(method, key[1], str(status)),
+                                          metrics.HTTP_REQUEST_DURATION.labels(method, key[1]))
+        series[0].inc()
+        series[1].observe(seconds)
 
 
 def health_router(checks: Mapping[str, Check]) -> APIRouter:
@@ -226,17 +272,25 @@ def health_router(checks: Mapping[str, Check]) -> APIRouter:
         return JSONResponse({"status": "ready" if ready else "not_ready", "checks": results},
                             200 if ready else 503)
 
+    # For the monitoring system, not the API's callers: outside the OpenAPI document. Its labels name routes, topics
+    # and groups only; on the gateway, still, only the cluster's network should reach it (docs/operations.md).
+    @router.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
     return router
 
 
 def create_app(title: str, checks: Mapping[str, Check], refusals: Refusals | None = None, **kwargs: Any) -> FastAPI:
-    """A service's HTTP app: the one error shape (with the service's own `refusals`), correlation ids, probes."""
+    """A service's HTTP app: the one error shape (with the service's own `refusals`), correlation ids, probes,
+    metrics."""
     # A slash redirect's Location is built from the request's Host header: never answer with one.
     kwargs = {"redirect_slashes": False, "redoc_url": None, **kwargs}
     app = FastAPI(title=title, **kwargs)
     install_error_handlers(app)
     install_refusals(app, refusals or {})
     install_correlation(app)
+    app.add_middleware(HttpMetrics)
     app.include_router(health_router(checks))
     return app
 

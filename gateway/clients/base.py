@@ -1,4 +1,5 @@
-"""Calls to one service's internal HTTP API: correlation id forwarded, outages answered with 503."""
+"""Calls to one service's internal HTTP API: correlation id and trace context forwarded, outages answered with
+503."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from urllib.parse import quote
 
 import httpx
 
+from runtime import tracing
 from runtime.logs import correlation_id
 from runtime.web import CORRELATION_HEADER, ApiError
 
@@ -37,7 +39,7 @@ class ServiceClient:
 
     async def _call(self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
                     ) -> Any:
-        headers = {**(headers or {}), CORRELATION_HEADER: correlation_id.get()}
+        headers = tracing.outgoing_headers({**(headers or {}), CORRELATION_HEADER: correlation_id.get()})
         try:
             request = self.http.build_request(method, path, headers=headers, **kwargs)
         except (httpx.InvalidURL, ValueError) as error:

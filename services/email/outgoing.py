@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import Event
+from runtime import tracing
 from runtime.documents import Documents
 from runtime.times import utc_now
 from runtime.versioned import Versioned, VersionedStore
@@ -92,6 +93,7 @@ class OutgoingMessage(Versioned):
     waiting: bool = Field(True, description="Queued or deferred: indexed, so senders find what is left to send.")
     claim: str | None = None
     claimed_at: datetime | None = None
+    traceparent: str = Field("", description="The trace of what queued it, so its sending is logged in that trace.")
 
     def seen(self) -> RecentMessage:
         return RecentMessage(kind=self.kind, subject=self.subject, status=self.status, at=self.at, reason=self.reason)
@@ -160,7 +162,8 @@ async def queue_mail(mail: Mail, store: OutgoingStore, seal: Seal, events: Seque
     them). False, with nothing written nor announced, when a mail with this id was queued before."""
     now = utc_now()
     message = OutgoingMessage(id=mail.id, to=mail.to, kind=mail.kind, locale=mail.locale, subject=mail.subject,
-                              sealed_body=seal_body(mail, seal), queued_at=now, at=now)
+                              sealed_body=seal_body(mail, seal), queued_at=now, at=now,
+                              traceparent=tracing.current_traceparent())
     outcome = await store.change(mail.id, lambda current: (message, events) if current is None else None)
     if outcome.changed:
         store.queued()

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from runtime import metrics, tracing
 from runtime.timer import Timer
 from runtime.times import utc_now
 from runtime.versioned import Decision
@@ -28,6 +29,8 @@ from services.email.store import AddressStore
 log = logging.getLogger(__name__)
 
 Outcome = Callable[[OutgoingMessage | None], OutgoingMessage | None]
+# What a try can make of a message, each counted in helpdesk_mails_total.
+OUTCOMES = ("sent", "deferred", "failed", "suppressed")
 
 
 class MailSender:
@@ -42,6 +45,8 @@ class MailSender:
         self.backoff, self.lease, self.interval, self.now = backoff, lease, interval, now
         # Woken when a mail is queued; otherwise every `interval` for the retries that came due.
         self.timer = Timer(self._send_due, clock=now, longest=timedelta(seconds=interval))
+        for outcome in OUTCOMES:  # each shown from the start, at 0, so that a rate over it is defined
+            metrics.MAILS.labels(outcome)
 
     @classmethod
     def for_settings(cls, settings: EmailSettings, outgoing: OutgoingStore, claims: ClaimStore,
@@ -65,7 +70,14 @@ class MailSender:
         return tried
 
     async def try_sending(self, message: OutgoingMessage) -> bool:
-        """Claim the message as read and try it once; False when it changed since or another sender holds it."""
+        """Claim the message as read and try it once; False when it changed since or another sender holds it.
+        What it logs belongs to the trace of what queued the message."""
+        if not message.traceparent:
+            return await self._try_sending(message)
+        with tracing.consuming("send mail", message.traceparent):
+            return await self._try_sending(message)
+
+    async def _try_sending(self, message: OutgoingMessage) -> bool:
         taken = await self._claim(message)
         if taken is None or taken.claim is None:
             return False
@@ -75,6 +87,7 @@ class MailSender:
             message = recorded.record
             log.info("mail %s", message.status, extra={"message_id": message.id, "kind": message.kind,
                                                        "attempts": message.attempts, "reason": message.reason})
+            metrics.MAILS.labels(message.status).inc()
         return True
 
     async def _claim(self, message: OutgoingMessage) -> OutgoingMessage | None:

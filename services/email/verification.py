@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from contracts.email import CodeSent, CodeVerificationFailed, CodeVerified
 from contracts.gateway import CodeRequested
+from runtime import metrics
 from runtime.logs import current_correlation_id
 from runtime.times import utc_now
 from runtime.versioned import Decision
@@ -60,11 +61,15 @@ async def reserve_code(request: CodeRequest, store: CodeStore, tallies: TallySto
     to make and mail it when the gateway's CodeRequested arrives."""
     at = now or utc_now()
     user, agent = f"user:{request.user_id}", f"agent:{request.agent_id}"
-    # Both limits are checked before either is spent, so a refusal for one does not use up the other.
-    codes.sending(await tallies.get(user), rules.per_user, "user", at)
-    codes.sending(await tallies.get(agent), rules.per_agent, "agent", at)
-    await tallies.change(user, _sending(rules.per_user, "user", at))
-    await tallies.change(agent, _sending(rules.per_agent, "agent", at))
+    try:
+        # Both limits are checked before either is spent, so a refusal for one does not use up the other.
+        codes.sending(await tallies.get(user), rules.per_user, "user", at)
+        codes.sending(await tallies.get(agent), rules.per_agent, "agent", at)
+        await tallies.change(user, _sending(rules.per_user, "user", at))
+        await tallies.change(agent, _sending(rules.per_agent, "agent", at))
+    except codes.TooManyCodes as refused:
+        metrics.rate_limit_refused(f"code_per_{refused.who}")
+        raise
     record = VerificationCode(code_id=str(uuid.uuid4()), requested_at=at, expires_at=at + codes.CODE_LIFETIME,
                               **request.model_dump())
     await store.change(record.code_id, lambda current: (record, []) if current is None else None)

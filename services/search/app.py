@@ -11,6 +11,7 @@ from runtime.service import Infrastructure, Service
 from runtime.web import create_app
 from services.search import api, consumers, query
 from services.search.config import SearchSettings
+from services.search.gauges import index_gauges
 from services.search.store import MemorySearchStore, OpenSearchSearchStore
 
 
@@ -37,17 +38,21 @@ def build(settings: SearchSettings, infrastructure: Infrastructure) -> Service:
         checks["store"] = shared.ping
         app = create_app("Help Desk search service", checks, api.REFUSALS)
         app.include_router(api.router(shared))
+        gauges = index_gauges(shared, bus)
         return Service("search", app, subscriptions=consumers.subscriptions(shared, replay=False),
-                       on_start=[load_phone_metadata, shared.create_indexes], on_stop=[shared.close])
+                       on_start=[load_phone_metadata, shared.create_indexes, gauges.start],
+                       on_stop=[gauges.stop, shared.close])
 
     own = MemorySearchStore()
     app = create_app("Help Desk search service", checks, api.REFUSALS)
     app.include_router(api.router(own))
+    gauges = index_gauges(own, bus)
 
     async def caught_up() -> None:
         """An index of its own is ready once it has read what the topics held when it started."""
         while not await bus.caught_up():  # noqa: ASYNC110 - the bus can only be asked
             await asyncio.sleep(0.1)
+        gauges.kick()  # shown caught up now, not at the next refresh
 
     return Service("search", app, subscriptions=consumers.subscriptions(own, replay=True),
-                   on_start=[load_phone_metadata, caught_up])
+                   on_start=[load_phone_metadata, gauges.start, caught_up], on_stop=[gauges.stop])

@@ -20,7 +20,7 @@ class Clock:
 
 def test_a_burst_is_allowed_then_refused_with_the_wait_until_the_next_token() -> None:
     clock = Clock()
-    limit = RateLimit(burst=2, per_minute=6, clock=clock)
+    limit = RateLimit(burst=2, per_minute=6, clock=clock, name="search")
     limit.take("u-agent")
     limit.take("u-agent")
 
@@ -33,7 +33,7 @@ def test_a_burst_is_allowed_then_refused_with_the_wait_until_the_next_token() ->
 
 def test_tokens_come_back_with_time() -> None:
     clock = Clock()
-    limit = RateLimit(burst=1, per_minute=6, clock=clock)
+    limit = RateLimit(burst=1, per_minute=6, clock=clock, name="search")
     limit.take("u-agent")
 
     clock.now += 10
@@ -44,7 +44,7 @@ def test_tokens_come_back_with_time() -> None:
 
 
 def test_each_agent_has_their_own_bucket() -> None:
-    limit = RateLimit(burst=1, per_minute=1, clock=Clock())
+    limit = RateLimit(burst=1, per_minute=1, clock=Clock(), name="search")
     limit.take("u-agent")
 
     limit.take("u-advanced")
