@@ -59,8 +59,12 @@ class TrustedHosts(HttpMiddleware):
         self.suffixes = tuple(host.lower()[1:] for host in allowed_hosts if host.startswith("*."))
         self.any = "*" in allowed_hosts
 
+    # What the platform asks of every pod at its own address (probes, Prometheus scraping by pod IP): answers that
+    # build nothing from the Host header.
+    UNCHECKED = frozenset(("/healthz", "/readyz", "/metrics"))
+
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.any or self._allowed(Headers(scope=scope).get("host")):
+        if self.any or scope["path"] in self.UNCHECKED or self._allowed(Headers(scope=scope).get("host")):
             await self.app(scope, receive, send)
             return
         await error_response(400, "unknown_host", "This help desk is not served at the address the request was sent "

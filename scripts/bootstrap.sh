@@ -24,3 +24,7 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+# tests/unit/deploy render deploy/k8s with kubectl, or with a kustomize built here where kubectl is missing.
+if [ "$extras" = dev ]; then
+  scripts/ensure-kustomize.sh
+fi

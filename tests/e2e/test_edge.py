@@ -266,11 +266,22 @@ async def test_a_host_outside_the_gateways_names_is_refused(product: Product) ->
 
     redirected = await client.get("/api/v1/search/", params={"q": "jane"},
                                   headers={**agent, "Host": "evil.example"})
-    refused = await client.get("/healthz", headers={"Host": "evil.example"})
+    refused = await client.get("/", headers={"Host": "evil.example"})
 
     assert (redirected.status_code, refused.status_code) == (400, 400)
     assert "location" not in redirected.headers
     assert refused.json()["error"]["code"] == "unknown_host"
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
+async def test_probes_and_metrics_answer_at_the_pods_own_address(product: Product, path: str) -> None:
+    """Kubernetes probes and Prometheus reach a pod by its IP; these answers build nothing from the Host header."""
+    _, client = product
+
+    answer = await client.get(path, headers={"Host": "10.1.2.3:8000"})
+
+    assert answer.status_code == 200
+    assert (await client.get(f"{path}/x", headers={"Host": "10.1.2.3:8000"})).status_code == 400
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.1:8000", "localhost:8000", "LOCALHOST", "[::1]:8000"])
@@ -283,8 +294,8 @@ async def test_the_local_names_are_allowed_by_default(product: Product, host: st
 async def test_the_allowed_names_come_from_the_settings() -> None:
     settings = GatewaySettings(auth_mode="demo", allowed_hosts=["helpdesk.example.com", "*.helpdesk.example.net"])
     async with running(settings) as (_, client):
-        named = await client.get("/healthz", headers={"Host": "helpdesk.example.com"})
-        wildcard = await client.get("/healthz", headers={"Host": "eu.helpdesk.example.net:443"})
-        local = await client.get("/healthz", headers={"Host": "127.0.0.1"})
+        named = await client.get("/", headers={"Host": "helpdesk.example.com"})
+        wildcard = await client.get("/", headers={"Host": "eu.helpdesk.example.net:443"})
+        local = await client.get("/", headers={"Host": "127.0.0.1"})
 
     assert (named.status_code, wildcard.status_code, local.status_code) == (200, 200, 400)

@@ -6,11 +6,14 @@ import os
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml  # type: ignore[import-untyped]  # no stubs among the dev dependencies
+from typer.core import TyperGroup
+from typer.main import get_command
 
+from helpdesk.cli import cli
 from helpdesk.distributed import SETTINGS
 from services.search.config import SearchSettings
 
@@ -18,6 +21,8 @@ pytestmark = pytest.mark.unit
 
 COMPOSE = Path(__file__).resolve().parents[3] / "deploy" / "compose.yaml"
 WITHOUT_MONGODB = {"gateway", "search"}  # the gateway keeps no data; search keeps its read model in OpenSearch
+REPLICA_SET = "rs0"
+OWN_IMAGE = "partner-helpdesk"
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +56,9 @@ def test_every_service_reaches_kafka_and_those_with_documents_mongodb(compose: d
             assert f"{prefix}MONGO_URL" not in service["environment"], name
             assert "mongo" not in service["depends_on"], name
         else:
-            assert service["environment"][f"{prefix}MONGO_URL"].startswith("mongodb://mongo:"), name
+            url = urlsplit(service["environment"][f"{prefix}MONGO_URL"])
+            assert (url.scheme, url.hostname) == ("mongodb", "mongo"), name
+            assert parse_qs(url.query)["replicaSet"] == [REPLICA_SET], name  # else writes may reach no primary
             assert service["depends_on"]["mongo"] == {"condition": "service_healthy"}, name
 
 
@@ -93,3 +100,65 @@ def test_application_containers_are_locked_down(compose: dict[str, Any]) -> None
         assert service["read_only"] is True
         assert service["cap_drop"] == ["ALL"]
         assert service["deploy"]["resources"]["limits"]["memory"]
+
+
+def test_kafka_is_one_pinned_kraft_broker_keeping_its_log_in_a_volume(compose: dict[str, Any]) -> None:
+    kafka = compose["services"]["kafka"]
+    assert re.fullmatch(r"apache/kafka:\d+\.\d+\.\d+", kafka["image"]), kafka["image"]
+    environment = kafka["environment"]
+    assert set(environment["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+    assert not [variable for variable in environment if "ZOOKEEPER" in variable]
+    mounts = dict(reversed(volume.split(":")[:2]) for volume in kafka["volumes"])
+    assert mounts[environment["KAFKA_LOG_DIRS"]] in compose["volumes"]  # the log outlives the container
+
+
+def test_mongodb_is_a_replica_set_that_its_health_check_initiates(compose: dict[str, Any]) -> None:
+    mongo = compose["services"]["mongo"]
+    command = mongo["command"]
+    assert command[command.index("--replSet") + 1] == REPLICA_SET
+    check = " ".join(mongo["healthcheck"]["test"])
+    assert "rs.initiate(" in check
+    assert f"_id: '{REPLICA_SET}'" in check
+    assert "isWritablePrimary" in check  # healthy only once writes are accepted
+
+
+def test_nothing_starts_before_what_it_needs_is_healthy_or_done(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name, service in services.items():
+        for dependency, condition in service.get("depends_on", {}).items():
+            if dependency == "topics":
+                assert condition == {"condition": "service_completed_successfully"}, name
+            else:
+                assert condition == {"condition": "service_healthy"}, f"{name} on {dependency}"
+                assert services[dependency]["healthcheck"]["test"], dependency
+
+
+def _options(*names: str) -> set[str]:
+    """The options of a `helpdesk` subcommand, as its command line parser knows them."""
+    command = get_command(cli)
+    for name in names:
+        assert isinstance(command, TyperGroup), name
+        command = command.commands[name]
+    return {option for parameter in command.params for option in parameter.opts}
+
+
+def test_the_topics_are_created_once_before_any_service_starts(compose: dict[str, Any]) -> None:
+    topics = compose["services"]["topics"]
+    invocation = [*topics["entrypoint"], *topics["command"]]
+    assert invocation[:3] == ["helpdesk", "infra", "topics"]
+    assert {word for word in invocation if word.startswith("--")} <= _options("infra", "topics")
+    assert invocation[invocation.index("--replication-factor") + 1] == "1"  # one broker
+    assert invocation[invocation.index("--bootstrap") + 1] == "kafka:9092"
+    assert topics["restart"] == "no"  # a one-shot: restarted, it would never complete
+    assert topics["depends_on"] == {"kafka": {"condition": "service_healthy"}}
+    for name in SETTINGS:
+        assert compose["services"][name]["depends_on"]["topics"] == {"condition": "service_completed_successfully"}
+
+
+def test_images_are_pinned_and_data_lives_in_named_volumes(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        image, _, tag = service["image"].partition(":")
+        assert tag, f"{name}: {service['image']}"
+        assert tag != "latest" or image == OWN_IMAGE, f"{name}: {service['image']}"
+        for volume in service.get("volumes", []):
+            assert volume.split(":")[0] in compose["volumes"], f"{name}: {volume}"

@@ -1,9 +1,11 @@
-"""deploy/k8s/ runs every service with settings it really reads, on the port it really listens on, locked down."""
+"""deploy/k8s's overlays run every service with settings it really reads, on the port it really listens on, locked
+down, scraped by Prometheus, and reachable from outside only through the gateway."""
 
 from __future__ import annotations
 
 import os
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,33 +17,44 @@ from gateway.config import GatewaySettings
 from helpdesk.distributed import SETTINGS
 from runtime.settings import CommonSettings
 from services.search.config import SearchSettings
+from tests.unit.deploy.kustomize import DEPLOY, K8S, OVERLAYS, Manifest, render
 
 pytestmark = pytest.mark.unit
 
-DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
-K8S = DEPLOY / "k8s"
-EXAMPLES = "*.example.yaml"  # Secrets shown as templates, never applied
-SCALED = {"gateway": 2, "search": 2}  # at least two replicas, each with a PodDisruptionBudget
+EXAMPLE_SECRETS = K8S / "secrets.example.yaml"  # a template for the Secrets, never applied
 WITHOUT_MONGODB = {"gateway", "search"}  # the gateway keeps no data; search keeps its read model in OpenSearch
+AUTOSCALED = {"gateway", "search"}  # in production, by a HorizontalPodAutoscaler each
+SERVICES_BEHIND_THE_GATEWAY = {"identity", "search", "email", "access"}
 IMAGE = "partner-helpdesk"
-
-Manifest = dict[str, Any]
+NAMESPACE_NAME = "kubernetes.io/metadata.name"  # the label Kubernetes gives every namespace: its name
+INGRESS_CONTROLLER = {NAMESPACE_NAME: "ingress-nginx"}
+MONITORING = {NAMESPACE_NAME: "monitoring"}
 
 
 def _documents(path: Path) -> list[Manifest]:
     return [document for document in yaml.safe_load_all(path.read_text()) if document is not None]
 
 
-@pytest.fixture(scope="module")
-def manifests() -> list[Manifest]:
-    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
-    return [document for name in kustomization["resources"] for document in _documents(K8S / name)]
+@cache
+def rendered(overlay: str) -> list[Manifest]:
+    return render(K8S / "overlays" / overlay)
+
+
+@pytest.fixture(params=OVERLAYS)
+def overlay(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def manifests(overlay: str) -> list[Manifest]:
+    return rendered(overlay)
 
 
 @pytest.fixture(scope="module")
 def example_secrets() -> dict[str, dict[str, str]]:
     return {document["metadata"]["name"]: document["stringData"]
-            for path in K8S.glob(EXAMPLES) for document in _documents(path) if document["kind"] == "Secret"}
+            for document in _documents(EXAMPLE_SECRETS) if document["kind"] == "Secret"}
 
 
 def _one(manifests: list[Manifest], kind: str, name: str) -> Manifest:
@@ -50,14 +63,30 @@ def _one(manifests: list[Manifest], kind: str, name: str) -> Manifest:
     return found[0]
 
 
+def _all(manifests: list[Manifest], kind: str) -> list[Manifest]:
+    return [m for m in manifests if m["kind"] == kind]
+
+
 def _container(deployment: Manifest) -> Manifest:
     containers: list[Manifest] = deployment["spec"]["template"]["spec"]["containers"]
     assert len(containers) == 1, deployment["metadata"]["name"]
     return containers[0]
 
 
+def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """A Kubernetes label selector's verdict on these labels (the empty selector selects everything)."""
+    if any(labels.get(key) != value for key, value in selector.get("matchLabels", {}).items()):
+        return False
+    for expression in selector.get("matchExpressions", []):
+        key, operator, values = expression["key"], expression["operator"], expression.get("values", [])
+        if not {"In": key in labels and labels[key] in values, "NotIn": labels.get(key) not in values,
+                "Exists": key in labels, "DoesNotExist": key not in labels}[operator]:
+            return False
+    return True
+
+
 def _matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
-    return bool(selector) and all(labels.get(key) == value for key, value in selector.items())
+    return bool(selector) and _selects({"matchLabels": selector}, labels)
 
 
 def _pod_labels(deployment: Manifest) -> dict[str, str]:
@@ -76,7 +105,7 @@ def _container_port(container: Manifest, port: int | str) -> int:
 def _environment(container: Manifest, manifests: list[Manifest],
                  secrets: dict[str, dict[str, str]]) -> dict[str, str]:
     """The variables the container gets, resolved from ConfigMaps and (example) Secrets; a dangling reference fails."""
-    config_maps = {m["metadata"]["name"]: m.get("data", {}) for m in manifests if m["kind"] == "ConfigMap"}
+    config_maps = {m["metadata"]["name"]: m.get("data", {}) for m in _all(manifests, "ConfigMap")}
     environment: dict[str, str] = {}
     for source in container.get("envFrom", []):
         if "configMapRef" in source:
@@ -85,7 +114,7 @@ def _environment(container: Manifest, manifests: list[Manifest],
             environment.update(config_maps[name])
         else:
             name = source["secretRef"]["name"]
-            assert name in secrets, f"no Secret {name} in {EXAMPLES}"
+            assert name in secrets, f"no Secret {name} in {EXAMPLE_SECRETS.name}"
             environment.update(secrets[name])
     for variable in container.get("env", []):
         if "value" in variable:
@@ -101,7 +130,7 @@ def _environment(container: Manifest, manifests: list[Manifest],
     return environment
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def environments(manifests: list[Manifest], example_secrets: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     return {name: _environment(_container(_one(manifests, "Deployment", name)), manifests, example_secrets)
             for name in SETTINGS}
@@ -122,22 +151,41 @@ def settings_of(environments: dict[str, dict[str, str]]) -> dict[str, CommonSett
     return loaded
 
 
-def test_every_manifest_parses_and_is_listed_in_the_kustomization() -> None:
-    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
-    on_disk = {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml"} - {p.name for p in K8S.glob(EXAMPLES)}
-    assert sorted(kustomization["resources"]) == sorted(on_disk)
-    for path in K8S.glob("*.yaml"):
-        for document in _documents(path):
-            assert document["apiVersion"], path.name
-            assert document["kind"], path.name
-            if document["kind"] != "Kustomization":
-                assert document["metadata"]["name"], path.name
+def _kustomization_directories() -> list[Path]:
+    return sorted(path.parent for path in K8S.rglob("kustomization.yaml"))
+
+
+def test_every_manifest_is_used_by_its_kustomization_and_every_overlay_builds_on_the_base() -> None:
+    assert set(OVERLAYS) == {"dev", "production"}
+    for directory in _kustomization_directories():
+        kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
+        used = [entry for entry in kustomization.get("resources", []) if entry.endswith(".yaml")]
+        used += [patch["path"] for patch in kustomization.get("patches", [])]
+        on_disk = {path.name for path in directory.glob("*.yaml")} - {"kustomization.yaml"}
+        assert sorted(used) == sorted(on_disk), directory
+        if directory.parent.name == "overlays":
+            assert "../../base" in kustomization["resources"], directory
+    assert not (K8S / "kustomization.yaml").exists(), "one applies an overlay, which builds on base/"
+
+
+def test_every_object_lands_in_the_overlays_own_restricted_namespace(manifests: list[Manifest]) -> None:
+    (namespace,) = _all(manifests, "Namespace")
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    for manifest in manifests:
+        if manifest["kind"] != "Namespace":
+            assert manifest["metadata"]["namespace"] == namespace["metadata"]["name"], manifest["metadata"]["name"]
+
+
+def test_the_overlays_do_not_share_a_namespace() -> None:
+    names = [_all(rendered(overlay), "Namespace")[0]["metadata"]["name"] for overlay in OVERLAYS]
+    assert len(set(names)) == len(OVERLAYS), names
 
 
 def test_every_service_has_a_deployment_running_it_and_a_service(manifests: list[Manifest]) -> None:
-    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    kustomization = yaml.safe_load((K8S / "base" / "kustomization.yaml").read_text())
     assert IMAGE in [image["name"] for image in kustomization["images"]]
     assert yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]["search"]["image"].split(":")[0] == IMAGE
+    assert {d["metadata"]["name"] for d in _all(manifests, "Deployment")} == set(SETTINGS)
     for name in SETTINGS:
         container = _container(_one(manifests, "Deployment", name))
         assert container["image"].split(":")[0] == IMAGE, name
@@ -179,8 +227,12 @@ def test_search_replicas_share_a_read_model_on_opensearch(
     url = urlsplit(search.opensearch_url)
     assert url.hostname != urlsplit(SearchSettings.model_fields["opensearch_url"].default).hostname, url
     assert url.password is None, "a URL with credentials belongs in a Secret, not a ConfigMap"
-    assert search.opensearch_shards > 1  # spread over the nodes
-    assert search.opensearch_replicas >= 1  # every partner still searchable with one node down
+
+
+def test_production_spreads_the_index_over_the_opensearch_nodes_and_survives_losing_one() -> None:
+    data = _one(rendered("production"), "ConfigMap", "helpdesk-search")["data"]
+    assert int(data["SEARCH_OPENSEARCH_SHARDS"]) > 1
+    assert int(data["SEARCH_OPENSEARCH_REPLICAS"]) >= 1  # every partner still searchable with one node down
 
 
 def test_probes_and_services_target_the_port_each_service_listens_on(
@@ -195,13 +247,22 @@ def test_probes_and_services_target_the_port_each_service_listens_on(
             assert _container_port(container, port["targetPort"]) == settings.port, name
 
 
+def test_prometheus_scrapes_every_pod_at_metrics_on_the_port_it_listens_on(
+        manifests: list[Manifest], settings_of: dict[str, CommonSettings]) -> None:
+    for name, settings in settings_of.items():
+        annotations = _one(manifests, "Deployment", name)["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/scrape"] == "true", name
+        assert annotations["prometheus.io/path"] == "/metrics", name
+        assert int(annotations["prometheus.io/port"]) == settings.port, name
+
+
 def test_selectors_match_their_own_pods_and_no_others(manifests: list[Manifest]) -> None:
-    deployments = [m for m in manifests if m["kind"] == "Deployment"]
+    deployments = _all(manifests, "Deployment")
     for deployment in deployments:
         selector = deployment["spec"]["selector"]["matchLabels"]
         assert _matches(selector, _pod_labels(deployment)), deployment["metadata"]["name"]
         assert [d for d in deployments if _matches(selector, _pod_labels(d))] == [deployment]
-    for service in [m for m in manifests if m["kind"] == "Service"]:
+    for service in _all(manifests, "Service"):
         selected = [d["metadata"]["name"] for d in deployments if _matches(service["spec"]["selector"], _pod_labels(d))]
         assert selected == [service["metadata"]["name"]]
 
@@ -210,7 +271,7 @@ def test_the_gateway_reaches_each_service_at_its_service_and_port(
         manifests: list[Manifest], settings_of: dict[str, CommonSettings]) -> None:
     gateway = settings_of["gateway"]
     assert isinstance(gateway, GatewaySettings)
-    for name in ("identity", "search", "email", "access"):
+    for name in SERVICES_BEHIND_THE_GATEWAY:
         url = urlsplit(getattr(gateway, f"{name}_url"))
         assert url.hostname == name, url
         ports = {p["port"]: p["targetPort"] for p in _one(manifests, "Service", name)["spec"]["ports"]}
@@ -219,20 +280,40 @@ def test_the_gateway_reaches_each_service_at_its_service_and_port(
         assert _container_port(container, ports[url.port]) == settings_of[name].port, url
 
 
-def test_replicas_disruption_budgets_and_autoscaling(manifests: list[Manifest]) -> None:
+def test_production_keeps_two_pods_of_every_service_through_a_node_drain() -> None:
+    manifests = rendered("production")
+    autoscalers = {a["spec"]["scaleTargetRef"]["name"]: a["spec"] for a in _all(manifests, "HorizontalPodAutoscaler")}
+    assert set(autoscalers) == AUTOSCALED
+    budgets = _all(manifests, "PodDisruptionBudget")
     for name in SETTINGS:
-        replicas = _one(manifests, "Deployment", name)["spec"]["replicas"]
-        assert replicas == SCALED.get(name, replicas), name
-        assert 1 <= replicas <= 2, name
-    budgets = [m for m in manifests if m["kind"] == "PodDisruptionBudget"]
-    for name, replicas in SCALED.items():
-        pods = _pod_labels(_one(manifests, "Deployment", name))
-        covering = [b for b in budgets if _matches(b["spec"]["selector"]["matchLabels"], pods)]
+        deployment = _one(manifests, "Deployment", name)
+        if name in AUTOSCALED:
+            autoscaler = autoscalers[name]
+            assert autoscaler["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+            assert 2 <= autoscaler["minReplicas"] < autoscaler["maxReplicas"], name
+            assert [m["resource"]["name"] for m in autoscaler["metrics"]] == ["cpu"], name
+            assert "replicas" not in deployment["spec"], f"{name}: an apply would reset its autoscaler"
+            fewest = autoscaler["minReplicas"]
+        else:
+            fewest = deployment["spec"]["replicas"]
+            assert fewest >= 2, name
+        pods = _pod_labels(deployment)
+        covering = [b["spec"] for b in budgets if _matches(b["spec"]["selector"]["matchLabels"], pods)]
         assert len(covering) == 1, name
-        assert 1 <= covering[0]["spec"]["minAvailable"] < replicas, name  # else no node could ever be drained
-    autoscaler = _one(manifests, "HorizontalPodAutoscaler", "gateway")["spec"]
-    assert autoscaler["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "gateway"}
-    assert SCALED["gateway"] <= autoscaler["minReplicas"] < autoscaler["maxReplicas"]
+        # A drain must be able to evict a pod (else no node could ever be emptied) and never the last one.
+        budget = covering[0]
+        assert budget.get("maxUnavailable", fewest - budget.get("minAvailable", fewest)) == 1, name
+
+
+def test_dev_runs_one_pod_of_each_service_with_the_demo_logins() -> None:
+    manifests = rendered("dev")
+    assert not _all(manifests, "HorizontalPodAutoscaler")
+    assert not _all(manifests, "PodDisruptionBudget")
+    assert not _all(manifests, "Ingress")  # reached with kubectl port-forward
+    for name in SETTINGS:
+        assert _one(manifests, "Deployment", name)["spec"]["replicas"] == 1, name
+    # One replica: demo tokens need no signing key shared between replicas.
+    assert _one(manifests, "ConfigMap", "helpdesk-gateway")["data"]["GATEWAY_AUTH_MODE"] == "demo"
 
 
 def test_search_replicas_are_stateless_so_probes_start_early_and_memory_stays_small(
@@ -261,6 +342,7 @@ def test_containers_run_as_the_image_user_locked_down_and_bounded(manifests: lis
     for name in SETTINGS:
         pod = _one(manifests, "Deployment", name)["spec"]["template"]["spec"]
         assert pod["enableServiceLinks"] is False, name  # a Service "search" would set SEARCH_PORT=tcp://...
+        assert pod["automountServiceAccountToken"] is False, name
         assert pod["securityContext"]["runAsNonRoot"] is True, name
         assert pod["securityContext"]["runAsUser"] == int(users[-1]), name
         container = _container(_one(manifests, "Deployment", name))
@@ -272,12 +354,70 @@ def test_containers_run_as_the_image_user_locked_down_and_bounded(manifests: lis
             assert 0 < _quantity(resources["requests"][resource]) <= _quantity(resources["limits"][resource]), name
 
 
-def test_the_ingress_sends_everything_to_the_gateway_service(manifests: list[Manifest]) -> None:
+def test_the_ingress_sends_everything_to_the_gateway_service_over_tls_for_a_host_it_answers() -> None:
+    manifests = rendered("production")
     service_ports = _one(manifests, "Service", "gateway")["spec"]["ports"]
-    rules = _one(manifests, "Ingress", "gateway")["spec"]["rules"]
-    assert rules
-    for rule in rules:
+    ingress = _one(manifests, "Ingress", "gateway")["spec"]
+    allowed_hosts = yaml.safe_load(_one(manifests, "ConfigMap", "helpdesk-gateway")["data"]["GATEWAY_ALLOWED_HOSTS"])
+    assert ingress["rules"]
+    for rule in ingress["rules"]:
+        assert rule["host"] in allowed_hosts, rule["host"]  # else the gateway refuses every request with 400
+        assert [tls for tls in ingress["tls"] if rule["host"] in tls["hosts"]], rule["host"]
         for path in rule["http"]["paths"]:
             backend = path["backend"]["service"]
             assert backend["name"] == "gateway"
             assert [p for p in service_ports if backend["port"] in ({"name": p.get("name")}, {"number": p["port"]})]
+
+
+def _admitted(policies: list[Manifest], pod: dict[str, str], port: dict[str, Any],
+              source_namespace: dict[str, str], source_pod: dict[str, str], own_namespace: dict[str, str]) -> bool:
+    """Whether NetworkPolicy lets a connection from the source pod in to this pod's port (Kubernetes semantics: a
+    pod that no Ingress policy selects takes everything; one that some select takes what any of their rules admit)."""
+    selecting = [p["spec"] for p in policies
+                 if "Ingress" in p["spec"].get("policyTypes", ["Ingress"]) and _selects(p["spec"]["podSelector"], pod)]
+    if not selecting:
+        return True
+
+    def peer_matches(peer: dict[str, Any]) -> bool:
+        if "ipBlock" in peer:
+            return False  # the sources here are pods, not addresses
+        namespace_ok = (_selects(peer["namespaceSelector"], source_namespace) if "namespaceSelector" in peer
+                        else source_namespace == own_namespace)
+        return namespace_ok and _selects(peer.get("podSelector", {}), source_pod)
+
+    for spec in selecting:
+        for rule in spec.get("ingress", []):
+            ports_ok = not rule.get("ports") or any(p.get("port") in (port["name"], port["containerPort"])
+                                                     for p in rule["ports"])
+            if ports_ok and (not rule.get("from") or any(peer_matches(peer) for peer in rule["from"])):
+                return True
+    return False
+
+
+def test_only_the_gateway_is_reachable_from_outside_and_the_services_only_from_the_gateway(
+        manifests: list[Manifest]) -> None:
+    policies = _all(manifests, "NetworkPolicy")
+    (namespace,) = _all(manifests, "Namespace")
+    own = {**namespace["metadata"].get("labels", {}), NAMESPACE_NAME: namespace["metadata"]["name"]}
+    pods = {d["metadata"]["name"]: d for d in _all(manifests, "Deployment")}
+    sources = {
+        "the ingress controller": (INGRESS_CONTROLLER, {"app.kubernetes.io/name": "ingress-nginx"}),
+        "another namespace": ({NAMESPACE_NAME: "default"}, {"app": "anything"}),
+        "a stray pod in this namespace": (own, {"app": "debug"}),
+        **{name: (own, _pod_labels(deployment)) for name, deployment in pods.items()},
+    }
+    expected = {"the ingress controller": {"gateway"}, "gateway": SERVICES_BEHIND_THE_GATEWAY}
+    for source, (source_namespace, source_pod) in sources.items():
+        reached = {name for name, deployment in pods.items()
+                   if any(_admitted(policies, _pod_labels(deployment), port, source_namespace, source_pod, own)
+                          for port in _container(deployment)["ports"])}
+        assert reached == expected.get(source, set()), source
+    for name, deployment in pods.items():  # Prometheus, for /metrics on the HTTP port
+        (port,) = _container(deployment)["ports"]
+        assert _admitted(policies, _pod_labels(deployment), port, MONITORING, {"app": "prometheus"}, own), name
+
+
+def test_every_pod_of_the_namespace_refuses_what_no_policy_admits(manifests: list[Manifest]) -> None:
+    default_deny = [p["spec"] for p in _all(manifests, "NetworkPolicy")
+                    if p["spec"]["podSelector"] == {} and p["spec"]["policyTypes"] == ["Ingress"]]
+    assert default_deny == [{"podSelector": {}, "policyTypes": ["Ingress"]}]
