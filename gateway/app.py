@@ -6,9 +6,10 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from contracts import asyncapi
 from gateway.audit import AuditTrail, Commands
 from gateway.auth import TokenIssuer, Verifier
 from gateway.clients import Services
@@ -87,7 +88,8 @@ def _verifier(settings: GatewaySettings) -> tuple[TokenIssuer | None, Verifier]:
 
 
 def _serve_ui(app: FastAPI) -> None:
-    """The web console and the API docs, from the gateway's own files only (see gateway/edge.py)."""
+    """The web console, the API docs and the events' docs (AsyncAPI), from the gateway's own files only (see
+    gateway/edge.py)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -97,3 +99,11 @@ def _serve_ui(app: FastAPI) -> None:
     @app.get("/docs", include_in_schema=False)
     async def docs() -> FileResponse:
         return FileResponse(STATIC / "docs.html")
+
+    @app.get("/asyncapi.json", include_in_schema=False)
+    async def asyncapi_document() -> Response:
+        return Response(asyncapi.text(), media_type="application/json")
+
+    @app.get("/asyncapi", include_in_schema=False)
+    async def asyncapi_page() -> FileResponse:
+        return FileResponse(STATIC / "asyncapi.html")

@@ -15,16 +15,13 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.message import StreamMessage
 
 from contracts import Event, decode
+from contracts.topics import dead_letter_topic
 from runtime import metrics
 from runtime.bus import DeliveryFailed, Subscription, deliver
 from runtime.lag import ConsumerLag
 from runtime.retry import until_it_works
 
 log = logging.getLogger(__name__)
-
-
-def dead_letter_topic(group: str) -> str:
-    return f"dlq.{group}"
 
 
 async def _undecoded(message: StreamMessage[Any]) -> Any:

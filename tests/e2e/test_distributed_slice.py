@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from pymongo import MongoClient
 
 from tests.conftest import KAFKA, MONGO, OPENSEARCH_URL, SMTP, received, require_infra
@@ -75,7 +76,8 @@ def test_a_user_imported_into_identity_is_found_through_the_gateway(cluster: Clu
     assert other.json()["users"] == []
     # What search answered from is OpenSearch's index, routed by the partner that manages Acme.
     kept = httpx.get(f"{OPENSEARCH_URL}/{cluster.search_index}-placements/_doc/user:u-lucia", timeout=10).json()
-    assert kept["found"] and kept["_source"]["partner_id"] == "p-northwind"
+    assert kept["found"]
+    assert kept["_source"]["partner_id"] == "p-northwind"
 
 
 def test_the_demo_grant_and_suppression_are_served_from_their_own_processes_and_stores(cluster: Cluster) -> None:
@@ -106,6 +108,49 @@ def test_every_process_answers_its_health_probes(cluster: Cluster) -> None:
     for name in SERVICES:
         assert httpx.get(f"{cluster.url(name)}/healthz").json() == {"status": "ok"}
         assert httpx.get(f"{cluster.url(name)}/readyz").status_code == 200
+
+
+# What each process shows on GET /metrics once it has started and read its topics (the Kafka lag is refreshed every
+# few seconds, after its consumers are assigned their partitions).
+EXPECTED_SERIES: dict[str, set[str]] = {
+    "identity": {"helpdesk_events_published_total", "helpdesk_outbox_relay_delay_seconds_count"},
+    "search": {"helpdesk_events_consumed_total", "helpdesk_consumer_lag", "helpdesk_search_index_entries",
+               "helpdesk_search_replay_progress_ratio"},
+    "email": {"helpdesk_mails_total", "helpdesk_outbox_backlog"},
+    "access": {"helpdesk_events_consumed_total", "helpdesk_consumer_lag"},
+    "gateway": {"helpdesk_consumer_lag"},
+}
+
+
+def test_every_process_serves_its_metrics_labelled_with_its_service(cluster: Cluster) -> None:
+    with httpx.Client(base_url=cluster.url("gateway"), timeout=30) as client:
+        me = client.get("/api/v1/me", headers=login(client, "agent@northwind.example"))
+    deadline = time.monotonic() + 60
+    scraped = {name: _metrics(cluster, name) for name in SERVICES}
+    while any(not EXPECTED_SERIES[name] <= {n for n, _ in scraped[name]} for name in SERVICES) and (
+            time.monotonic() < deadline):
+        time.sleep(1)
+        scraped = {name: _metrics(cluster, name) for name in SERVICES}
+
+    assert me.status_code == 200
+    for name, samples in scraped.items():
+        assert {labels["service"] for _, labels in samples} == {name}, name
+        assert EXPECTED_SERIES[name] <= {n for n, _ in samples}, name
+        assert ("helpdesk_http_requests_total", "/readyz") in {(n, labels.get("route")) for n, labels in samples}, name
+        assert "helpdesk_http_request_duration_seconds_count" in {n for n, _ in samples}, name
+    gateway = {(n, labels.get("route"), labels.get("status")) for n, labels in scraped["gateway"]}
+    assert ("helpdesk_http_requests_total", "/api/v1/me", "200") in gateway
+    lags = {(labels["group"], labels["topic"]) for n, labels in scraped["search"] if n == "helpdesk_consumer_lag"}
+    assert ("search", "identity.users") in lags  # named as the code names it, without the deployment's prefix
+    outcomes = {labels["outcome"] for n, labels in scraped["email"] if n == "helpdesk_mails_total"}
+    assert {"sent", "deferred", "failed"} <= outcomes
+
+
+def _metrics(cluster: Cluster, name: str) -> list[tuple[str, dict[str, str]]]:
+    """Every sample a process shows on GET /metrics, parsed as Prometheus parses it."""
+    response = httpx.get(f"{cluster.url(name)}/metrics", timeout=10)
+    assert response.status_code == 200, (name, response.text)
+    return [(s.name, s.labels) for family in text_string_to_metric_families(response.text) for s in family.samples]
 
 
 def test_a_stopped_service_answers_503_and_the_gateway_recovers_when_it_returns(cluster: Cluster) -> None:
@@ -139,7 +184,8 @@ def test_a_verification_code_goes_through_kafka_and_real_mail_and_checks(cluster
                     headers=login(client, "operator@helpdesk.local"))
         agent = login(client, "agent@northwind.example")
         codes = f"/api/v1/users/{caller['id']}/verification-codes"
-        sent = client.post(codes, headers=agent)
+        trace_id = uuid.uuid4().hex  # the agent's action, as a browser or a proxy in front would trace it
+        sent = client.post(codes, headers={**agent, "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"})
         deadline = time.monotonic() + 30
         while not received(address) and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -152,6 +198,15 @@ def test_a_verification_code_goes_through_kafka_and_real_mail_and_checks(cluster
     assert sent.status_code == 202, sent.text
     assert len(mails) == 1
     assert checked.json() == {"verified": True}
+    # The trace went from the gateway through the email service's HTTP API, Kafka (CodeRequested, read back by
+    # the email service) and its outgoing queue to the line that logs the mail sent.
+    traced = [line for line in _log_lines(cluster, "email") if line.get("trace_id") == trace_id]
+    assert "mail sent" in [line["message"] for line in traced], cluster.log_tail("email")
+
+
+def _log_lines(cluster: Cluster, name: str) -> list[dict[str, Any]]:
+    lines = (cluster.logs / f"{name}.log").read_text(errors="replace").splitlines()
+    return [json.loads(line) for line in lines if line.startswith("{")]
 
 
 def _granted(customer: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """The gateway's HTTP edge: over-long addresses and ids, clients that leave mid-import, the headers that protect a
-browser, the API docs served from the product's own files, and the Host names the gateway answers to."""
+browser, the API and events docs served from the product's own files, and the Host names the gateway answers to."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import httpx
 import pytest
 from starlette.datastructures import Headers
 
+from contracts import asyncapi
 from gateway.clients import IdentityClient
 from gateway.config import GatewaySettings
 from tests.product import Product, login, running
@@ -240,6 +241,31 @@ async def test_the_api_docs_load_only_the_products_own_files(product: Product) -
     for url in referenced:
         assert (await client.get(url)).status_code == 200, url
     assert any(url.endswith("swagger-ui-bundle.js") for url in referenced)
+
+
+async def test_the_events_asyncapi_document_is_public_and_the_one_kept_in_the_repo(product: Product) -> None:
+    _, client = product
+
+    answer = await client.get("/asyncapi.json")
+
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.text == asyncapi.PATH.read_text()
+
+
+async def test_the_events_page_loads_only_the_products_own_files_and_runs_no_inline_script(product: Product) -> None:
+    _, client = product
+
+    page = await client.get("/asyncapi")
+
+    assert page.status_code == 200
+    referenced = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", page.text)
+    assert {"/static/asyncapi.js", "/static/asyncapi.css", "/asyncapi.json"} <= set(referenced)
+    assert [url for url in referenced if re.match(r"(?:[a-z]+:)?//", url, re.IGNORECASE)] == []
+    assert re.findall(r"<script\b(?![^>]*\bsrc=)", page.text) == []
+    assert re.findall(r"\s(?:on[a-z]+|style)\s*=", page.text) == []
+    for url in referenced:
+        assert (await client.get(url)).status_code == 200, url
 
 
 async def test_there_is_no_second_docs_page_that_loads_from_elsewhere(product: Product) -> None:

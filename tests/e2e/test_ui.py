@@ -241,6 +241,23 @@ def test_the_api_docs_show_every_operation_without_leaving_the_product(watched: 
     assert refused == []
 
 
+@pytest.mark.parametrize("width", [1280, 400])
+def test_the_events_page_shows_every_event_with_its_fields_descriptions(
+        watched: tuple[Page, list[str]], width: int) -> None:
+    page, refused = watched
+    page.set_viewport_size({"width": width, "height": 900})
+
+    page.goto("/asyncapi")
+
+    users = page.locator("#UserUpserted")
+    expect(users.get_by_role("heading", name="UserUpserted")).to_be_visible()
+    expect(users.get_by_role("cell", name="user.email", exact=True)).to_be_visible()
+    expect(users.get_by_role("cell", name="The user's e-mail address, normalised.")).to_be_visible()
+    expect(page.locator("section.topic")).to_have_count(13)
+    _screenshot_and_audit(page, "events", "en", width)
+    assert refused == []
+
+
 def _mailed_code(product_url: str, to: str) -> str:
     headers = _bearer(product_url, OPERATOR)
     deadline = time.monotonic() + 10
@@ -652,7 +669,7 @@ ROLE_PAGES = {"customer-admin": (CUSTOMER_ADMIN, "#/customer-admin"),
 READY = {"signin": "signin-view", "search": "hit", "user": "admin-changes", "suppressed-user": "user-panel",
          "customer": "customer-page", "customer-not-granted": "customer-page", "device": "device-page",
          "order": "order-page", "read-only": "read-only-users", "customer-admin": "audit-entry",
-         "partner-admin": "audit-entry", "operator": "import-rejected-line"}
+         "partner-admin": "audit-entry", "operator": "import-rejected-line", "events": "topic"}
 
 
 @pytest.mark.parametrize("language", ["en", "it"])
