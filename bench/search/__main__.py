@@ -1,17 +1,19 @@
 """Compare the search read model's engines on one generated dataset, then measure the service on the real Kafka
 and over HTTP. Prints the Markdown tables for docs/benchmarks.md and keeps the raw figures in bench/.data/.
 
-    python -m bench.search --users 1000000                    # everything (about an hour on 2 cores)
-    python -m bench.search --users 20000 --engines memory,sqlite --no-live   # a quick look
+    python -m bench.search --users 400000 --engines memory,sqlite,opensearch   # docs/benchmarks.md (43 min)
+    python -m bench.search --users 20000 --engines memory,opensearch --no-live   # a quick look
 
-Engines: memory (the product's), sqlite (FTS5 on disk), mongo (the product's shared store, on the FerretDB at
---mongo-url; it reads whole collections, so it is built from --mongo-entities entities only) and scan (no index).
+Engines: memory and opensearch (the product's two stores; opensearch on the node at --opensearch-url, in indices
+of the run's own, dropped afterwards), sqlite (FTS5 on disk) and scan (no index). The live part runs the service
+on the real Kafka with each of the product's stores.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -31,14 +33,15 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--queries", type=int, default=2000, help="in all, a quarter of each kind")
-    parser.add_argument("--engines", default="memory,sqlite,scan,mongo")
+    parser.add_argument("--engines", default="memory,sqlite,opensearch,scan")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds of queries per kind, for slow engines")
-    parser.add_argument("--mongo-url", default="mongodb://127.0.0.1:27017/?directConnection=true")
-    parser.add_argument("--mongo-pid", type=int, default=None, help="the MongoDB server's pid, for its memory")
-    parser.add_argument("--mongo-entities", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3, help="times each engine runs the query mix")
+    parser.add_argument("--opensearch-url", default="http://127.0.0.1:9200")
     parser.add_argument("--kafka", default="127.0.0.1:9092")
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--fresh", type=int, default=200, help="events for the event-to-searchable measurement")
+    parser.add_argument("--refresh-intervals", default="1s,250ms",
+                        help="OpenSearch refresh intervals for event-to-searchable: the index's own, then others")
     parser.add_argument("--no-live", action="store_true", help="skip Kafka and HTTP")
     args = parser.parse_args()
 
@@ -56,15 +59,17 @@ def main() -> None:
         out = DATA / f"search-result-{engine}.json"
         command = [sys.executable, "-m", "bench.search.measure", "--engine", engine, "--events", str(events),
                    "--queries", str(queries_path(events, args.queries)), "--budget", str(args.budget),
-                   "--per-kind", str(args.queries // 4), "--mongo-url", args.mongo_url, "--out", str(out)]
-        if engine == "mongo":
-            command += ["--limit", str(args.mongo_entities)]
-            if args.mongo_pid:
-                command += ["--mongo-pid", str(args.mongo_pid)]
+                   "--per-kind", str(args.queries // 4), "--rounds", str(args.rounds),
+                   "--opensearch-url", args.opensearch_url, "--out", str(out)]
+        began, load = time.monotonic(), os.getloadavg()[0]
         subprocess.run(command, check=True)
-        results["engines"][engine] = json.loads(out.read_text())
+        results["engines"][engine] = {**json.loads(out.read_text()), "seconds": time.monotonic() - began,
+                                      "load": [load, os.getloadavg()[0]]}
     if not args.no_live:
-        results["live"] = live.run(args.kafka, events, queries, args.replicas, DATA, args.fresh)
+        began, load = time.monotonic(), os.getloadavg()[0]
+        results["live"] = live.run(args.kafka, args.opensearch_url, events, queries, args.replicas, DATA,
+                                   args.fresh, args.refresh_intervals.split(","))
+        results["live"].update(seconds=time.monotonic() - began, load=[load, os.getloadavg()[0]])
     results["seconds"] = time.monotonic() - started
     (DATA / f"search-results-{args.users}.json").write_text(json.dumps(results, indent=2))
     print(report.markdown(results))

@@ -4,7 +4,7 @@ answers the same plans, so the same handlers run on top of every one of them.
 - `sqlite`: SQLite FTS5 on disk, a row per entry and its terms as one document; the partner is a term of the
   document, so scope is part of the full-text match; candidates are checked against the clauses exactly.
 - `scan`: a list of entries, every query reads all of them.
-The product's engines are `memory` (services/search/store/memory.py) and `mongo` (…/mongo.py).
+The product's engines are `memory` (services/search/store/memory.py) and `opensearch` (…/opensearch.py).
 """
 
 from __future__ import annotations

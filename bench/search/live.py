@@ -1,11 +1,15 @@
-"""The search service as it runs in production: the dataset's events on the real Kafka, replicas of
-`helpdesk serve search` replaying them at start, the gateway in front; query latency over HTTP, and how soon a
-new event is searchable on every replica."""
+"""The search service as it runs in production, with each of its stores: the dataset's events on the real Kafka,
+replicas of `helpdesk serve search` and the gateway in front; query latency over HTTP, how soon a new event is
+searchable on every replica, and what a replica's start costs.
+
+- memory: every replica replays the topics into an index of its own and is ready once caught up;
+- opensearch: the replicas share the consumer group and one OpenSearch index, which they fill from the topics;
+  a replica serves as soon as it has started, whatever the index holds.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -16,19 +20,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from bench.search.measure import percentile, rss_of
-from bench.search.queries import KINDS, Query
-from contracts.identity import RoleAssigned, User, UserUpserted
-from gateway.auth import Principal, TokenIssuer
+from bench.search import traffic
+from bench.search.node import cpu_of, index_stats, opensearch_pid, rss_of
+from bench.search.queries import Query
+from services.search.app import opensearch_store
+from services.search.config import SearchSettings
+from services.search.store import OpenSearchSearchStore
 from tests.e2e.processes import free_port, terminate, wait_for
 
-TOPICS = {"OrgUpserted": ("identity.orgs", "org", "id"), "UserUpserted": ("identity.users", "user", "id"),
-          "DeviceUpserted": ("identity.devices", "device", "id"), "OrderPlaced": ("identity.orders", "order", "number")}
+STALLED_SECONDS = 300  # no entity indexed for this long: the replicas are stuck, stop the run
 
 
 @dataclass
@@ -52,178 +55,201 @@ class Cluster:
         self.processes[name] = subprocess.Popen([sys.executable, "-m", "helpdesk.cli", "serve", service],
                                                 env=environment, stdout=log, stderr=log)
 
+    def wait_ready(self, name: str, timeout: float) -> float:
+        """Seconds from now until the replica answers /readyz with 200."""
+        began = time.monotonic()
+        if not wait_for(f"{self.url(name)}/readyz", self.processes[name], began + timeout):
+            raise AssertionError(f"{name} did not become ready; see {self.logs / name}.log")
+        return time.monotonic() - began
+
     def stop_all(self) -> None:
         for process in self.processes.values():
             terminate(process)
+        self.processes.clear()
 
 
-async def publish_file(bootstrap: str, prefix: str, events: Path) -> dict[str, float]:
-    """Every event of the file onto its topic, keyed by its entity, as identity's relay would."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=20,
-                                max_batch_size=1 << 20, max_request_size=4 << 20)
-    await producer.start()
-    began, count = time.monotonic(), 0
-    try:
-        pending: list[asyncio.Future[Any]] = []
-        with events.open("rb") as lines:
-            for line in lines:
-                event = json.loads(line)
-                topic, entity, key = TOPICS[event["event_type"]]
-                pending.append(await producer.send(prefix + topic, line.rstrip(b"\n"),
-                                                   key=str(event[entity][key]).encode()))
-                count += 1
-                if len(pending) >= 20_000:
-                    await asyncio.gather(*pending)
-                    pending = []
-                    print(f"  published {count:,} ({count / (time.monotonic() - began):,.0f}/s)", file=sys.stderr,
-                          flush=True)
-        await asyncio.gather(*pending)
-    finally:
-        await producer.stop()
-    seconds = time.monotonic() - began
-    return {"events": count, "seconds": seconds, "events_per_second": count / seconds}
+@dataclass(frozen=True)
+class Agents:
+    """The bench agents of every partner the queries name, and the key the gateway checks their tokens with."""
+
+    key_pem: str
+    tokens: dict[str, str]
 
 
-async def delete_topics(bootstrap: str, prefix: str) -> None:
-    """The run's topics hold a copy of the dataset: remove them."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        mine = [topic for topic in await admin.list_topics() if topic.startswith(prefix)]
-        if mine:
-            await admin.delete_topics(mine)
-    finally:
-        await admin.close()
-
-
-def http_latency(base: str, queries: list[Query], headers: dict[str, str] | None, internal: bool
-                 ) -> dict[str, Any]:
-    results: dict[str, Any] = {}
-    with httpx.Client(base_url=base, timeout=30) as client:
-        def ask(query: Query) -> httpx.Response:
-            if internal:
-                return client.get("/internal/search", params={"q": query.text, "partner_id": query.partner_id})
-            token = headers[query.partner_id] if headers else ""
-            return client.get("/api/v1/search", params={"q": query.text}, headers={"Authorization": token})
-
-        for query in queries[:50]:
-            ask(query)
-        for kind in KINDS:
-            latencies, found = [], 0
-            for query in (q for q in queries if q.kind == kind):
-                began = time.perf_counter()
-                response = ask(query)
-                latencies.append((time.perf_counter() - began) * 1000)
-                response.raise_for_status()
-                found += query.expected in [hit["id"] for hit in response.json()[query.group]]
-            results[kind] = {"queries": len(latencies), "p50_ms": percentile(latencies, 0.5),
-                             "p99_ms": percentile(latencies, 0.99), "recall": found / len(latencies)}
-    return results
-
-
-async def assign_roles(bootstrap: str, prefix: str, partners: set[str]) -> None:
-    """Give each partner's bench agent the Help Desk role, as identity announces it to the gateway."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-    await producer.start()
-    try:
-        for partner in sorted(partners):
-            event = RoleAssigned(user_id=f"bench-agent-{partner}", org_id=partner, role="helpdesk",
-                                 partner_id=partner, roles=("helpdesk",), user_org_id=partner,
-                                 user_partner_id=partner, user_version=1)
-            await producer.send_and_wait(prefix + event.TOPIC, event.to_json(), key=event.key().encode())
-    finally:
-        await producer.stop()
-
-
-def wait_authorized(base: str, token: str, deadline: float) -> None:
-    while httpx.get(f"{base}/api/v1/search", params={"q": "x"}, headers={"Authorization": token}).status_code != 200:
-        if time.monotonic() > deadline:
-            raise AssertionError("the gateway does not authorize the bench agents")
-        time.sleep(0.2)
-
-
-def tokens(key_pem: str, partners: set[str]) -> dict[str, str]:
-    issuer = TokenIssuer("helpdesk-demo", "helpdesk", 8 * 3600, key_pem)
-    return {p: "Bearer " + issuer.issue(Principal(f"bench-agent-{p}", f"agent@{p}.example", "Bench Agent", p, p,
-                                                  frozenset({"helpdesk"}))) for p in partners}
-
-
-async def freshness(bootstrap: str, prefix: str, replicas: list[str], partner_id: str, org_id: str, count: int
-                    ) -> dict[str, Any]:
-    """Publish new users one at a time; time until each replica finds the new one (polled every 5 ms)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-    await producer.start()
-    delays: list[float] = []
-    try:
-        async with httpx.AsyncClient(timeout=10) as client:
-            for n in range(count):
-                marker = f"fresh{uuid.uuid4().hex[:10]}"
-                user = User(id=str(uuid.uuid4()), org_id=org_id, email=f"{marker}@bench.example", first_name="Fresh",
-                            last_name=marker, version=1)
-                event = UserUpserted(user=user, partner_id=partner_id)
-                sent = time.perf_counter()
-                await producer.send_and_wait(prefix + event.TOPIC, event.to_json(), key=user.id.encode())
-                for replica in replicas:
-                    while True:
-                        answer = await client.get(f"{replica}/internal/search",
-                                                  params={"q": user.email, "partner_id": partner_id})
-                        if answer.json()["users"]:
-                            delays.append((time.perf_counter() - sent) * 1000)
-                            break
-                        if time.perf_counter() - sent > 10:
-                            raise AssertionError(f"event {n} not searchable on {replica} after 10 s")
-                        await asyncio.sleep(0.005)
-                await asyncio.sleep(0.02)
-    finally:
-        await producer.stop()
-    return {"events": count, "replicas": len(replicas), "p50_ms": percentile(delays, 0.5),
-            "p99_ms": percentile(delays, 0.99), "max_ms": max(delays)}
-
-
-def run(bootstrap: str, events: Path, queries: list[Query], replicas: int, logs: Path, fresh: int
-        ) -> dict[str, Any]:
+def run(bootstrap: str, opensearch_url: str, events: Path, queries: list[Query], replicas: int, logs: Path,
+        fresh: int, refresh_intervals: list[str]) -> dict[str, Any]:
+    """`refresh_intervals`: the OpenSearch index is created with the first (SEARCH_OPENSEARCH_REFRESH_INTERVAL);
+    event-to-searchable is measured again after setting each of the others on the live index."""
     prefix = f"bench{uuid.uuid4().hex[:8]}."
     result: dict[str, Any] = {"topic_prefix": prefix}
     print("publishing the dataset to Kafka", file=sys.stderr, flush=True)
-    result["publish"] = asyncio.run(publish_file(bootstrap, prefix, events))
+    result["publish"] = asyncio.run(traffic.publish_file(bootstrap, prefix, events))
+    partners = {q.partner_id for q in queries}
+    asyncio.run(traffic.assign_roles(bootstrap, prefix, partners))
     key = ec.generate_private_key(ec.SECP256R1()).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
-    cluster = Cluster(bootstrap, prefix, logs)
+    agents = Agents(key, traffic.tokens(key, partners))
+    entities = int(result["publish"]["events"])  # one event per entity in the dataset
     try:
-        began = time.monotonic()
-        names = [f"search-{n}" for n in range(replicas)]
-        for name in names:
-            cluster.start(name, {"SEARCH_STORAGE": "memory"})
-        for name in names:
-            if not wait_for(f"{cluster.url(name)}/readyz", cluster.processes[name], time.monotonic() + 3600):
-                raise AssertionError(f"{name} did not become ready; see {logs / name}.log")
-        ready = time.monotonic() - began
-        entities = result["publish"]["events"]
-        result["replica_start"] = {"replicas": replicas, "seconds": ready, "events_per_second": entities / ready,
-                                   "rss_bytes_per_entity": rss_of(cluster.processes[names[0]].pid) / entities}
-        print(f"replicas ready in {ready:.0f} s", file=sys.stderr, flush=True)
-        partners = {q.partner_id for q in queries}
-        asyncio.run(assign_roles(bootstrap, prefix, partners))
-        # Latency, not the per-agent search limit, is measured here.
-        cluster.start("gateway", {"GATEWAY_SEARCH_URL": cluster.url(names[0]), "GATEWAY_DEMO_SIGNING_KEY": key,
-                                  "GATEWAY_IDENTITY_URL": "http://127.0.0.1:9", "GATEWAY_SEARCH_BURST": "1000000",
-                                  "GATEWAY_SEARCH_PER_MINUTE": "1000000"})
-        if not wait_for(f"{cluster.url('gateway')}/healthz", cluster.processes["gateway"], time.monotonic() + 60):
-            raise AssertionError("the gateway did not start")
-        agents = tokens(key, partners)
-        wait_authorized(cluster.url("gateway"), next(iter(agents.values())), time.monotonic() + 60)
-        result["service_http"] = http_latency(cluster.url(names[0]), queries, None, internal=True)
-        result["gateway_http"] = http_latency(cluster.url("gateway"), queries, agents, internal=False)
-        sample = next(q for q in queries if q.kind == "email")
-        org_id = _org_of(cluster.url(names[0]), sample)
-        result["freshness"] = asyncio.run(freshness(bootstrap, prefix, [cluster.url(n) for n in names],
-                                                    sample.partner_id, org_id, fresh))
+        result["memory"] = _memory(Cluster(bootstrap, prefix, logs), entities, replicas, queries, agents, fresh)
+        # The topics now hold the new users of the memory store's freshness measurement too.
+        result["opensearch"] = _opensearch(Cluster(bootstrap, prefix, logs), opensearch_url, entities + fresh,
+                                           replicas, queries, agents, fresh, refresh_intervals)
         return result
     finally:
+        asyncio.run(traffic.delete_topics(bootstrap, prefix))
+
+
+def _memory(cluster: Cluster, entities: int, replicas: int, queries: list[Query], agents: Agents, fresh: int
+            ) -> dict[str, Any]:
+    """Replicas that each replay the topics; ready (and serving) once caught up."""
+    print("memory: replicas replaying the topics", file=sys.stderr, flush=True)
+    names = [f"search-memory-{n}" for n in range(replicas)]
+    try:
+        began = time.monotonic()
+        for name in names:
+            cluster.start(name, {"SEARCH_STORE": "memory"})
+        for name in names:
+            cluster.wait_ready(name, 3600)
+        ready = time.monotonic() - began
+        start = {"replicas": replicas, "seconds": ready, "events_per_second": entities / ready,
+                 "rss_bytes_per_entity": rss_of(cluster.processes[names[0]].pid) / entities}
+        print(f"  replicas ready in {ready:.0f} s", file=sys.stderr, flush=True)
+        return {"replica_start": start, **_serve(cluster, names, queries, agents, fresh, spacing=0.0)}
+    finally:
         cluster.stop_all()
-        asyncio.run(delete_topics(bootstrap, prefix))
 
 
-def _org_of(base: str, query: Query) -> str:
-    answer = httpx.get(f"{base}/internal/search", params={"q": query.text, "partner_id": query.partner_id}).json()
-    return str(answer["users"][0]["org_id"])
+def _opensearch(cluster: Cluster, url: str, entities: int, replicas: int, queries: list[Query], agents: Agents,
+                fresh: int, refresh_intervals: list[str]) -> dict[str, Any]:
+    """Replicas sharing the consumer group and an index of the run's own: how fast they fill it from the topics,
+    then the same questions as of the memory store, and how soon one more replica serves."""
+    print("opensearch: replicas consuming the topics into the index", file=sys.stderr, flush=True)
+    index = f"bench-{uuid.uuid4().hex[:8]}"
+    env = {"SEARCH_STORE": "opensearch", "SEARCH_OPENSEARCH_URL": url, "SEARCH_OPENSEARCH_INDEX": index,
+           "SEARCH_OPENSEARCH_REFRESH_INTERVAL": refresh_intervals[0]}
+    names = [f"search-opensearch-{n}" for n in range(replicas)]
+    node = opensearch_pid()
+    # Made before the replicas start, as they would make them: a replica's consumer may write before its own
+    # start-up has made them, and OpenSearch would then create an index of that name with guessed mappings.
+    asyncio.run(_create(url, index, refresh_intervals[0]))
+    try:
+        node_cpu, began = cpu_of(node), time.monotonic()
+        for name in names:
+            cluster.start(name, env)
+        serving = [cluster.wait_ready(name, 120) for name in names]
+        counts = _wait_indexed(url, index, entities, began)
+        seconds = time.monotonic() - began
+        replica_cpu = sum(cpu_of(cluster.processes[name].pid) for name in names)
+        indexing = {"replicas": replicas, "entities": entities, "seconds": seconds,
+                    "events_per_second": entities / seconds, "steady_events_per_second": _steady(counts, entities),
+                    "replica_cpu_seconds": replica_cpu, "opensearch_cpu_seconds": cpu_of(node) - node_cpu,
+                    "first_ready_seconds": min(serving), "index": asyncio.run(_stats(url, index))}
+        print(f"  indexed in {seconds:.0f} s ({entities / seconds:,.0f} events/s)", file=sys.stderr, flush=True)
+        served = _serve(cluster, names, queries, agents, fresh, _seconds(refresh_intervals[0]), node)
+        served["refresh_interval"] = refresh_intervals[0]
+        served["freshness_at"] = {}
+        for interval in refresh_intervals[1:]:
+            httpx.put(f"{url}/{index}-entries,{index}-placements/_settings",
+                      json={"index": {"refresh_interval": interval}}, timeout=30).raise_for_status()
+            served["freshness_at"][interval] = asyncio.run(traffic.freshness(
+                cluster.bootstrap, cluster.prefix, [cluster.url(n) for n in names], served["sample"]["partner_id"],
+                served["sample"]["org_id"], fresh, _seconds(interval)))
+        cluster.start("search-opensearch-new", env)
+        new_replica = cluster.wait_ready("search-opensearch-new", 120)
+        return {"indexing": indexing, "new_replica_seconds": new_replica, **served}
+    finally:
+        cluster.stop_all()
+        asyncio.run(_drop(url, index))
+
+
+def _wait_indexed(url: str, index: str, entities: int, began: float) -> list[tuple[float, int]]:
+    """Poll the placements' count (one per entity, searchable within a refresh) until every entity is in; the
+    counts seen, by seconds since `began`."""
+    counts: list[tuple[float, int]] = [(0.0, 0)]
+    told = 0.0
+    while counts[-1][1] < entities:
+        time.sleep(1)
+        counts.append((time.monotonic() - began,
+                       httpx.get(f"{url}/{index}-placements/_count", timeout=30).json()["count"]))
+        seconds, counted = counts[-1]
+        if seconds - told > 30:
+            told = seconds
+            print(f"  {counted:,} of {entities:,} ({counted / seconds:,.0f}/s)", file=sys.stderr, flush=True)
+        moved = next(t for t, c in counts if c == counted)
+        if seconds - moved > STALLED_SECONDS:
+            raise AssertionError(f"indexing stalled at {counted:,} of {entities:,} entities")
+    return counts
+
+
+def _steady(counts: list[tuple[float, int]], entities: int) -> float:
+    """Events/s from a tenth of the entities indexed to nine tenths: without the replicas' start and the last
+    refresh."""
+    first = next((t, c) for t, c in counts if c >= entities / 10)
+    last = next((t, c) for t, c in counts if c >= entities * 9 / 10)
+    return (last[1] - first[1]) / (last[0] - first[0]) if last[0] > first[0] else float("nan")
+
+
+async def _stats(url: str, index: str) -> dict[str, int]:
+    store = _store(url, index)
+    try:
+        return {"entries_docs": (await index_stats(store.client, store.entries))["docs"],
+                **await index_stats(store.client, f"{store.entries},{store.placements}")}
+    finally:
+        await store.close()
+
+
+def _store(url: str, index: str, refresh_interval: str = "1s") -> OpenSearchSearchStore:
+    """The index as the replicas see it, made by the service's own composition root."""
+    return opensearch_store(SearchSettings(opensearch_url=url, opensearch_index=index, opensearch_timeout_seconds=60,
+                                           opensearch_refresh_interval=refresh_interval))
+
+
+async def _create(url: str, index: str, refresh_interval: str) -> None:
+    store = _store(url, index, refresh_interval)
+    try:
+        await store.create_indexes()
+    finally:
+        await store.close()
+
+
+async def _drop(url: str, index: str) -> None:
+    store = _store(url, index)
+    try:
+        await store.drop()
+    finally:
+        await store.close()
+
+
+def _serve(cluster: Cluster, names: list[str], queries: list[Query], agents: Agents, fresh: int, spacing: float,
+           node: int | None = None) -> dict[str, Any]:
+    """The query mix over HTTP to the first replica and through a gateway in front of it, with the CPU each
+    process (and the OpenSearch `node`) spent per request; then new users, each timed until every replica finds
+    it."""
+    gateway = f"gateway-{names[0]}"
+    # Latency, not the per-agent search limit, is measured here.
+    cluster.start(gateway, {"GATEWAY_AUTH_MODE": "demo", "GATEWAY_DEMO_SIGNING_KEY": agents.key_pem,
+                            "GATEWAY_SEARCH_URL": cluster.url(names[0]),
+                            "GATEWAY_IDENTITY_URL": "http://127.0.0.1:9", "GATEWAY_SEARCH_BURST": "1000000",
+                            "GATEWAY_SEARCH_PER_MINUTE": "1000000"})
+    if not wait_for(f"{cluster.url(gateway)}/healthz", cluster.processes[gateway], time.monotonic() + 60):
+        raise AssertionError("the gateway did not start")
+    traffic.wait_authorized(cluster.url(gateway), next(iter(agents.tokens.values())), time.monotonic() + 60)
+    processes = {"gateway": cluster.processes[gateway].pid, "search": cluster.processes[names[0]].pid,
+                 **({"opensearch": node} if node is not None else {})}
+    result = {"service_http": traffic.http_latency(cluster.url(names[0]), queries, None, True, processes),
+              "gateway_http": traffic.http_latency(cluster.url(gateway), queries, agents.tokens, False, processes)}
+    sample = next(q for q in queries if q.kind == "email")
+    result["sample"] = {"partner_id": sample.partner_id, "org_id": traffic.org_of(cluster.url(names[0]), sample)}
+    result["freshness"] = asyncio.run(traffic.freshness(cluster.bootstrap, cluster.prefix,
+                                                        [cluster.url(n) for n in names], sample.partner_id,
+                                                        result["sample"]["org_id"], fresh, spacing))
+    return result
+
+
+def _seconds(interval: str) -> float:
+    """An OpenSearch duration ("1s", "250ms", "1m") in seconds."""
+    for unit, scale in (("ms", 0.001), ("s", 1.0), ("m", 60.0)):
+        if interval.endswith(unit):
+            return float(interval.removesuffix(unit)) * scale
+    raise ValueError(f"not a duration: {interval!r}")

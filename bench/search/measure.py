@@ -1,5 +1,6 @@
 """One engine, measured in a process of its own so its memory is its own: build the read model from the events
-file, then time the query mix through the search use-case (`handlers.search`, as the service runs it).
+file, then time the query mix through the search use-case (`handlers.search`, as the service runs it), a few
+rounds on the same index since the machine's noise moves p99 more than the engine does.
 
     python -m bench.search.measure --engine memory --events FILE --queries FILE --out result.json
 """
@@ -16,29 +17,27 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bench.search.engines import ScanSearchStore, SqliteSearchStore
-from bench.search.queries import KINDS, Query, make
+from bench.search.node import cpu_of, heap_stats, index_stats, opensearch_pid, rss_of
+from bench.search.queries import KINDS, Query
 from contracts import decode
 from services.search import domain, handlers
+from services.search.app import opensearch_store
+from services.search.config import SearchSettings
 from services.search.query import load_phone_metadata
-from services.search.store import MemorySearchStore, MongoSearchStore, SearchStore
+from services.search.store import MemorySearchStore, SearchStore
 
 BATCH = 2000
+ENGINES = ("memory", "sqlite", "opensearch", "scan")
 
 
 def rss() -> int:
     """Resident memory of this process, in bytes."""
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def rss_of(pid: int) -> int:
-    with open(f"/proc/{pid}/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    return rss_of(os.getpid())
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -46,8 +45,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def build(store: SearchStore, events: Path, limit: int | None) -> dict[str, Any]:
-    """Decode every event as a consumer does and apply it in batches; time the two apart."""
+async def nothing() -> None:
+    return None
+
+
+async def build(store: SearchStore, events: Path,
+                settle: Callable[[], Awaitable[None]] = nothing) -> dict[str, Any]:
+    """Decode every event as a consumer does and apply it in batches; time the two apart. `settle` makes the
+    last writes searchable (an OpenSearch refresh) and counts as indexing."""
     decoding = indexing = 0.0
     count = 0
     batch: list[domain.Entry] = []
@@ -66,36 +71,25 @@ async def build(store: SearchStore, events: Path, limit: int | None) -> dict[str
                 batch = []
                 if count % 200_000 == 0:
                     print(f"  {count:,} entries, {count / (decoding + indexing):,.0f}/s", file=sys.stderr, flush=True)
-            if limit is not None and count >= limit:
-                break
     began = time.perf_counter()
     if batch:
         await store.apply_many(batch)
+    await settle()
     indexing += time.perf_counter() - began
     return {"entities": count, "decode_seconds": decoding, "index_seconds": indexing,
             "build_seconds": decoding + indexing, "entities_per_second": count / (decoding + indexing),
             "index_entities_per_second": count / indexing}
 
 
-def prefix(events: Path, limit: int, workdir: Path) -> Path:
-    """The start of the events file that holds the first `limit` entities, as `build` reads them."""
-    path = workdir / f"{events.stem}-first-{limit}.ndjson"
-    count = 0
-    with events.open("rb") as lines, path.open("wb") as out:
-        for line in lines:
-            out.write(line)
-            count += domain.entry_for(decode(line)) is not None
-            if count >= limit:
-                break
-    return path
+async def warm_up(store: SearchStore, queries: list[Query]) -> None:
+    load_phone_metadata()  # as the service does at start
+    for query in queries[:20]:  # warm the caches and the code paths
+        await handlers.search(query.text, query.partner_id, None, 20, store)
 
 
 async def run_queries(store: SearchStore, queries: list[Query], per_kind: int, budget: float
                       ) -> dict[str, Any]:
     """Latency and recall per kind of query; slow engines stop a kind when its time budget is spent."""
-    load_phone_metadata()  # as the service does at start
-    for query in queries[:20]:  # warm the caches and the code paths
-        await handlers.search(query.text, query.partner_id, None, 20, store)
     results: dict[str, Any] = {}
     for kind in KINDS:
         mine = [q for q in queries if q.kind == kind][:per_kind]
@@ -115,34 +109,75 @@ async def run_queries(store: SearchStore, queries: list[Query], per_kind: int, b
     return results
 
 
+def median_round(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per kind, the median over rounds of each figure (recall is the same in every round)."""
+    return {kind: {figure: statistics.median(r[kind][figure] for r in rounds) for figure in rounds[0][kind]}
+            for kind in KINDS}
+
+
 @dataclass
 class Opened:
     store: SearchStore
     memory: Callable[[], int]  # resident bytes of whoever holds the index
     storage: Callable[[], Awaitable[int]]  # bytes on disk
     close: Callable[[], Awaitable[None]]
+    server_cpu: Callable[[], float] | None = None  # CPU seconds of a server holding the index, if not this process
+    settle: Callable[[], Awaitable[None]] = nothing  # make what was written searchable
+    figures: Callable[[], Awaitable[dict[str, Any]]] | None = None  # the engine's own account of itself
+    details: dict[str, Any] = field(default_factory=dict)
 
 
-async def measure(engine: str, events: Path, queries: list[Query], per_kind: int, budget: float,
-                  limit: int | None, workdir: Path, mongo_url: str, mongo_pid: int | None) -> dict[str, Any]:
+class Cpu:
+    """CPU seconds spent from one mark to the next, by this process and by the server holding the index."""
+
+    def __init__(self, server: Callable[[], float] | None) -> None:
+        self.server = server
+        self.marked = self._now()
+
+    def _now(self) -> tuple[float, float]:
+        return time.process_time(), self.server() if self.server else 0.0
+
+    def since(self) -> dict[str, float]:
+        now = self._now()
+        spent = {"this_process": now[0] - self.marked[0], "server": now[1] - self.marked[1]}
+        self.marked = now
+        return spent
+
+
+async def measure(engine: str, events: Path, queries: list[Query], per_kind: int, budget: float, rounds: int,
+                  workdir: Path, opensearch_url: str) -> dict[str, Any]:
     gc.collect()
-    opened = await _open(engine, workdir, mongo_url, mongo_pid)
+    opened = await _open(engine, workdir, opensearch_url)
     try:
         memory, storage = opened.memory(), await opened.storage()
-        built = await build(opened.store, events, limit)
+        before = await opened.figures() if opened.figures else {}
+        cpu = Cpu(opened.server_cpu)
+        built = await build(opened.store, events, opened.settle)
+        built["build_cpu_seconds"] = cpu.since()
         gc.collect()
         built["rss_bytes_per_entity"] = (opened.memory() - memory) / built["entities"]
         built["storage_bytes_per_entity"] = (await opened.storage() - storage) / built["entities"]
-        built["query"] = await run_queries(opened.store, queries, per_kind, budget)
+        if opened.figures:
+            built["server"] = {**opened.details, "before": before, "after": await opened.figures()}
+        await warm_up(opened.store, queries)
+        built["query_rounds"] = []
+        for n in range(rounds):
+            cpu.since()
+            timed = await run_queries(opened.store, queries, per_kind, budget)
+            asked = sum(timed[k]["queries"] for k in KINDS)
+            timed["cpu_ms_per_query"] = {who: seconds * 1000 / asked for who, seconds in cpu.since().items()}
+            built["query_rounds"].append(timed)
+            print(f"  round {n + 1}: p99 " + ", ".join(f"{k} {timed[k]['p99_ms']:.2f}" for k in KINDS) + " ms",
+                  file=sys.stderr, flush=True)
+        built["query"] = median_round(built["query_rounds"])
+        if opened.figures:
+            built["server"]["after_queries"] = await opened.figures()
         return {"engine": engine, **built}
     finally:
         await opened.close()
 
 
-async def _open(engine: str, workdir: Path, mongo_url: str, mongo_pid: int | None) -> Opened:
-    async def nothing() -> None:
-        return None
-
+async def _open(engine: str, workdir: Path, opensearch_url: str) -> Opened:
     async def no_storage() -> int:
         return 0
 
@@ -162,45 +197,54 @@ async def _open(engine: str, workdir: Path, mongo_url: str, mongo_pid: int | Non
                 file.unlink()
 
         return Opened(sqlite, rss, files, remove)
-    if engine == "mongo":
-        from pymongo import AsyncMongoClient
-
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url)
-        db = client[f"bench_search_{uuid.uuid4().hex[:8]}"]
-        mongo = MongoSearchStore(db)
-        await mongo.create_indexes()
-
-        async def stored() -> int:
-            stats = await db.command("dbStats")
-            return int(stats.get("totalSize") or stats.get("storageSize") or 0)
-
-        async def drop() -> None:
-            await client.drop_database(db.name)
-            await client.close()
-
-        return Opened(mongo, (lambda: rss_of(mongo_pid)) if mongo_pid else (lambda: 0), stored, drop)
+    if engine == "opensearch":
+        return await _open_opensearch(opensearch_url)
     raise ValueError(f"unknown engine {engine!r}")
+
+
+async def _open_opensearch(url: str) -> Opened:
+    """Fresh indices, made as the service makes them (its own settings' defaults: one shard, no replica, a
+    refresh every second), under a name of their own; the node's process is measured from outside."""
+    pid = opensearch_pid()
+    # A longer timeout than the service's: a bulk of BATCH entries on a busy machine must not fail the run.
+    settings = SearchSettings(opensearch_url=url, opensearch_index=f"bench-{uuid.uuid4().hex[:8]}",
+                              opensearch_timeout_seconds=120)
+    store = opensearch_store(settings)
+    await store.create_indexes()
+    indices = f"{store.entries},{store.placements}"
+
+    async def stored() -> int:
+        return (await index_stats(store.client, indices))["store_bytes"]
+
+    async def figures() -> dict[str, Any]:
+        return {**await index_stats(store.client, indices), **await heap_stats(store.client),
+                "rss_bytes": rss_of(pid)}
+
+    async def drop() -> None:
+        await store.drop()
+        await store.close()
+
+    return Opened(store, lambda: rss_of(pid), stored, drop, server_cpu=lambda: cpu_of(pid), settle=store.refresh,
+                  figures=figures, details={"index": settings.opensearch_index, "pid": pid,
+                                            "shards": settings.opensearch_shards})
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--engine", required=True, choices=["memory", "sqlite", "mongo", "scan"])
+    parser.add_argument("--engine", required=True, choices=ENGINES)
     parser.add_argument("--events", type=Path, required=True)
     parser.add_argument("--queries", type=Path, required=True)
     parser.add_argument("--per-kind", type=int, default=500)
     parser.add_argument("--budget", type=float, default=120.0, help="seconds of queries per kind at most")
-    parser.add_argument("--limit", type=int, default=None, help="build from the first N entities only")
+    parser.add_argument("--rounds", type=int, default=3, help="times the query mix is run on the built index")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp"))
-    parser.add_argument("--mongo-url", default="mongodb://127.0.0.1:27017/?directConnection=true")
-    parser.add_argument("--mongo-pid", type=int, default=None, help="the MongoDB server's pid, for its memory")
+    parser.add_argument("--opensearch-url", default="http://127.0.0.1:9200")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     gc.set_threshold(100_000, 50, 100)  # as `helpdesk` runs services
     queries = [Query(**q) for q in json.loads(args.queries.read_text())]
-    if args.limit is not None:  # ask only for what was built, else recall says nothing about the engine
-        queries = make(prefix(args.events, args.limit, args.workdir), args.per_kind * len(KINDS), seed=11)
-    result = asyncio.run(measure(args.engine, args.events, queries, args.per_kind, args.budget, args.limit,
-                                 args.workdir, args.mongo_url, args.mongo_pid))
+    result = asyncio.run(measure(args.engine, args.events, queries, args.per_kind, args.budget, args.rounds,
+                                 args.workdir, args.opensearch_url))
     args.out.write_text(json.dumps(result, indent=2))
 
 

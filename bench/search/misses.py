@@ -21,7 +21,7 @@ async def run(users: int, seed: int, count: int) -> None:
     events = events_file(users, seed)
     queries = load_or_make(events, count)
     store = MemorySearchStore()
-    await build(store, events, None)
+    await build(store, events)
     missed = beyond = 0
     for query in queries:
         answer = await handlers.search(query.text, query.partner_id, None, 20, store)

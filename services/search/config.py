@@ -23,5 +23,6 @@ class SearchSettings(CommonSettings):
     opensearch_replicas: int = Field(0, ge=0, le=16)
     # How soon a write becomes searchable (an OpenSearch duration: "1s", "500ms"); shorter costs the node more
     # refreshes and merging. Set when the indices are created; a live index takes `PUT <index>/_settings`.
-    opensearch_refresh_interval: str = Field("1s", pattern=r"^\d+(ms|s|m)$")
+    # 250 ms: measured p99 event-to-searchable 0.29 to 0.66 s (1 s gave 1.04 to 1.6 s), see docs/benchmarks.md.
+    opensearch_refresh_interval: str = Field("250ms", pattern=r"^\d+(ms|s|m)$")
     opensearch_timeout_seconds: float = Field(5.0, gt=0)

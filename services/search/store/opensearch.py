@@ -50,6 +50,7 @@ PLACEMENTS_MAPPING: Doc = {
     },
 }
 _SWEEP_PAGE = 500
+_SWEEP_CUSTOMERS = 400
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,6 +97,7 @@ class OpenSearchSearchStore:
         tools); otherwise writes become searchable within `refresh_interval`."""
         self.client = client
         self._refresh = "true" if visible_at_once else "false"
+        self._indexed = False  # whether both indices are known to exist (writes never create them by accident)
         self.prefix = prefix
         self.entries = f"{prefix}-entries"
         self.placements = f"{prefix}-placements"
@@ -118,12 +120,13 @@ class OpenSearchSearchStore:
             except RequestError as error:  # another replica created it first
                 if error.error != "resource_already_exists_exception":
                     raise
+        self._indexed = True
 
     async def scratch(self) -> OpenSearchSearchStore:
         """Empty indices of a new generation beside these, to rebuild into; queries do not see them yet."""
         generation = time.strftime("%Y%m%d%H%M%S", time.gmtime())
         scratch = OpenSearchSearchStore(self.client, self.prefix)
-        scratch._settings, scratch._refresh = self._settings, self._refresh
+        scratch._settings, scratch._refresh, scratch._indexed = self._settings, self._refresh, True
         scratch.entries, scratch.placements = f"{self.entries}-{generation}", f"{self.placements}-{generation}"
         await scratch.drop()
         for name, mapping in ((scratch.entries, ENTRIES_MAPPING), (scratch.placements, PLACEMENTS_MAPPING)):
@@ -165,6 +168,8 @@ class OpenSearchSearchStore:
         return await self.apply_many([entry]) > 0
 
     async def apply_many(self, entries: Sequence[Entry]) -> int:
+        if not self._indexed:  # a consumer may start before the service's start-up step made them
+            await self.create_indexes()
         newest = latest(entries)
         customers = [e for e in newest if e.kind == "customer"]
         members = [e for e in newest if e.kind != "customer"]
@@ -231,6 +236,11 @@ class OpenSearchSearchStore:
 
     async def _sweep(self, partners: Mapping[str, str]) -> None:
         """Move these customers' entries (org id → the partner that manages it now) kept under another partner."""
+        customers = list(partners.items())
+        for start in range(0, len(customers), _SWEEP_CUSTOMERS):  # a query holds at most 1,024 clauses
+            await self._sweep_some(dict(customers[start:start + _SWEEP_CUSTOMERS]))
+
+    async def _sweep_some(self, partners: Mapping[str, str]) -> None:
         if not partners:
             return
         query = {"bool": {
