@@ -5,11 +5,12 @@ scrape: the end offsets are a request to the broker, and a scrape should neither
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from runtime import metrics
+from runtime.timer import Timer
 
 log = logging.getLogger(__name__)
 
@@ -22,22 +23,20 @@ class ConsumerLag:
         self.prefix, self.interval = topic_prefix, interval
         self._subscribers: list[tuple[str, Any]] = []  # (group, FastStream subscriber)
         self._shown: dict[tuple[str, str, str], int] = {}  # (group, topic, partition): lag
-        self._task: asyncio.Task[None] | None = None
+        self._timer = Timer(self._refreshed, longest=timedelta(seconds=interval))
 
     def watch(self, group: str, subscriber: Any) -> None:
         self._subscribers.append((group, subscriber))
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop())
+        await self._timer.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._timer.stop()
         self._show({})  # a stopped consumer has no lag to report; stale values would look like a stuck one
+
+    async def _refreshed(self, _: datetime) -> None:
+        await self.refresh()
 
     async def refresh(self) -> None:
         lags: dict[tuple[str, str, str], int] = {}
@@ -70,8 +69,3 @@ class ConsumerLag:
         for labels, lag in lags.items():
             metrics.CONSUMER_LAG.labels(*labels).set(lag)
         self._shown = lags
-
-    async def _loop(self) -> None:
-        while True:
-            await self.refresh()
-            await asyncio.sleep(self.interval)
