@@ -199,9 +199,16 @@ def test_a_verification_code_goes_through_kafka_and_real_mail_and_checks(cluster
     assert len(mails) == 1
     assert checked.json() == {"verified": True}
     # The trace went from the gateway through the email service's HTTP API, Kafka (CodeRequested, read back by
-    # the email service) and its outgoing queue to the line that logs the mail sent.
-    traced = [line for line in _log_lines(cluster, "email") if line.get("trace_id") == trace_id]
-    assert "mail sent" in [line["message"] for line in traced], cluster.log_tail("email")
+    # the email service) and its outgoing queue to the line that logs the mail sent. That line is written once
+    # the sending is recorded, which may be a moment after the SMTP server has the mail.
+    deadline = time.monotonic() + 15
+    while "mail sent" not in _messages_in_trace(cluster, "email", trace_id) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "mail sent" in _messages_in_trace(cluster, "email", trace_id), cluster.log_tail("email")
+
+
+def _messages_in_trace(cluster: Cluster, name: str, trace_id: str) -> list[str]:
+    return [line["message"] for line in _log_lines(cluster, name) if line.get("trace_id") == trace_id]
 
 
 def _log_lines(cluster: Cluster, name: str) -> list[dict[str, Any]]:
