@@ -57,7 +57,7 @@ async def published(bus: Bus, event: Event, refusal: str) -> None:
         raise ApiError(503, "service_unavailable", refusal, headers={"Retry-After": "5"}) from error
 
 
-def _audit(request: Request) -> AuditTrail:
+async def _audit(request: Request) -> AuditTrail:
     trail: AuditTrail = request.app.state.audit
     return trail
 
@@ -65,7 +65,7 @@ def _audit(request: Request) -> AuditTrail:
 AuditDep = Annotated[AuditTrail, Depends(_audit)]
 
 
-def _commands(request: Request) -> Commands:
+async def _commands(request: Request) -> Commands:
     commands: Commands = request.app.state.commands
     return commands
 

@@ -8,6 +8,7 @@ to expire.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
@@ -44,6 +45,8 @@ class Principal:
 
 
 class Verifier(Protocol):
+    verified: VerifiedTokens
+
     async def verify(self, token: str) -> dict[str, Any]:
         """The token's claims once its signature, issuer, audience and expiry are checked; else ApiError 401."""
         ...
@@ -63,6 +66,33 @@ class Claims(BaseModel):
     org_id: str = Field("", max_length=256)
     partner_id: str = Field("", max_length=256)
     roles: list[str] = Field(default_factory=list, max_length=50)
+
+
+class VerifiedTokens:
+    """A verifier's tokens that passed every check (signature, issuer, audience, expiry, claim types, lifetime), with
+    their claims, each until it expires: checking an ES256 or RS256 signature costs more than all the rest of
+    authorizing a request. Only what the token says is kept, never a right: the roles come from the role projection
+    on every request. A token is checked again when it comes back past its expiry (and refused as expired), when more
+    than `size` others were kept after it, and after `forget` (its verifier's keys changed)."""
+
+    def __init__(self, size: int = 10_000, clock: Callable[[], float] = time.time) -> None:
+        self.size, self.clock = size, clock
+        self._claims: dict[str, Claims] = {}
+
+    def get(self, token: str) -> Claims | None:
+        claims = self._claims.get(token)
+        if claims is not None and claims.exp <= self.clock():  # as PyJWT decides that a token has expired
+            del self._claims[token]
+            return None
+        return claims
+
+    def keep(self, token: str, claims: Claims) -> None:
+        if len(self._claims) >= self.size:
+            del self._claims[next(iter(self._claims))]  # the one kept longest ago
+        self._claims[token] = claims
+
+    def forget(self) -> None:
+        self._claims.clear()
 
 
 def claims_of(raw: dict[str, Any], max_lifetime: int) -> Claims:
@@ -88,6 +118,7 @@ class TokenIssuer:
 
     def __init__(self, issuer: str, audience: str, ttl: int, private_key_pem: str = "") -> None:
         self.issuer, self.audience, self.ttl = issuer, audience, ttl
+        self.verified = VerifiedTokens()
         if private_key_pem:
             loaded = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
             if not isinstance(loaded, ec.EllipticCurvePrivateKey):
@@ -137,8 +168,11 @@ async def current_principal(
         raise ApiError(401, "unauthenticated", "Please sign in: this request needs a bearer token.",
                        headers={"WWW-Authenticate": "Bearer"})
     verifier: Verifier = request.app.state.verifier
-    claims = claims_of(await verifier.verify(credentials.credentials),
-                       request.app.state.settings.max_token_lifetime_seconds)
+    token = credentials.credentials
+    claims = verifier.verified.get(token)
+    if claims is None:
+        claims = claims_of(await verifier.verify(token), request.app.state.settings.max_token_lifetime_seconds)
+        verifier.verified.keep(token, claims)
     principal = principal_from(claims, request.app.state.roles)
     request.state.principal = principal
     return principal
@@ -150,7 +184,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 def require(role: str) -> Any:
     """A dependency that lets the request through only when the caller holds `role` now."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.has(role):
             raise ApiError(403, "forbidden", f"This needs the {role.replace('_', ' ')} role, which you do not hold.")
         return principal

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import jwt
 
-from gateway.auth import ALGORITHMS, REQUIRED_CLAIMS, invalid_token
+from gateway.auth import ALGORITHMS, REQUIRED_CLAIMS, VerifiedTokens, invalid_token
 from runtime.web import ApiError
 
 # The one algorithm each key type may sign with, so a token cannot pick how its key is read.
@@ -23,6 +23,7 @@ class JwksVerifier:
         self.http = http
         self.cooldown = refetch_cooldown
         self._keys: dict[str, jwt.PyJWK] = {}
+        self.verified = VerifiedTokens()
         self._fetched_at = float("-inf")
         self._lock = asyncio.Lock()
 
@@ -80,4 +81,6 @@ class JwksVerifier:
                 keys[str(entry["kid"])] = jwt.PyJWK(entry)
             except jwt.PyJWTError:
                 continue  # a key of a type we do not accept: ignore it, keep the others
+        # A key the provider no longer publishes vouches for nothing any more: every token is checked again.
+        self.verified.forget()
         self._keys = keys

@@ -11,7 +11,7 @@ from gateway import app as gateway_app
 from gateway.clients import AccessClient, EmailClient, IdentityClient, SearchClient, Services
 from gateway.config import GatewaySettings
 from helpdesk.services import SERVICES
-from runtime import metrics, mongo
+from runtime import heap, metrics, mongo
 from runtime.kafka import KafkaBus
 from runtime.service import Infrastructure
 from runtime.settings import CommonSettings
@@ -40,6 +40,8 @@ def build(name: ServiceName, settings: CommonSettings) -> FastAPI:
     checks: dict[str, Check] = {"store": store_ready, "bus": bus.ready}
     service = SERVICES[name].build(settings, Infrastructure(bus, checks, db))
     checks["started"] = service.ready
+    # Last of its start: whatever the service loaded to serve (a memory replica's index) leaves the collector's sight.
+    service.on_start = [*service.on_start, heap.keep_loaded]
     service.attach(bus)
 
     async def start() -> None:

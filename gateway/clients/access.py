@@ -8,13 +8,13 @@ from typing import Any
 import httpx
 from pydantic_core import to_jsonable_python
 
-from gateway.clients.base import ServiceClient, segment
+from gateway.clients.base import Channel, ServiceClient, segment
 from gateway.schemas import AuditFilters, PartnerAuditFilters
 
 
 class AccessClient(ServiceClient):
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        super().__init__("access", http)
+    def __init__(self, channel: httpx.AsyncClient | Channel) -> None:
+        super().__init__("access", channel)
 
     async def grant_status(self, org_id: str, partner_id: str) -> dict[str, Any]:
         """Whether the customer grants read-only access now, counting only a grant to `partner_id`."""

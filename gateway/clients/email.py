@@ -7,14 +7,14 @@ from typing import Any
 
 import httpx
 
-from gateway.clients.base import ServiceClient, segment
+from gateway.clients.base import Channel, ServiceClient, segment
 from gateway.schemas import DeliveryReport
 from runtime.web import ApiError
 
 
 class EmailClient(ServiceClient):
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        super().__init__("email", http)
+    def __init__(self, channel: httpx.AsyncClient | Channel) -> None:
+        super().__init__("email", channel)
 
     async def address(self, address: str) -> dict[str, Any]:
         """The address's recent mail and whether it is suppressed (the address is the service's key for a user)."""

@@ -8,15 +8,15 @@ from typing import Any
 import httpx
 
 from gateway.auth import Principal
-from gateway.clients.base import ServiceClient, found_or, segment
+from gateway.clients.base import Channel, ServiceClient, found_or, segment
 from runtime.web import ApiError
 
 View = dict[str, Any]
 
 
 class IdentityClient(ServiceClient):
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        super().__init__("identity", http)
+    def __init__(self, channel: httpx.AsyncClient | Channel) -> None:
+        super().__init__("identity", channel)
 
     # Each view is asked for the agent's partner: identity finds only what that partner manages (see tenancy.py).
     async def customer(self, org_id: str, partner_id: str) -> View:

@@ -6,12 +6,12 @@ from typing import Any
 
 import httpx
 
-from gateway.clients.base import ServiceClient
+from gateway.clients.base import Channel, ServiceClient
 
 
 class SearchClient(ServiceClient):
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        super().__init__("search", http)
+    def __init__(self, channel: httpx.AsyncClient | Channel) -> None:
+        super().__init__("search", channel)
 
     async def search(self, q: str, *, partner_id: str, org_id: str | None, limit: int) -> dict[str, Any]:
         """Customers, users, devices and orders of the customers `partner_id` manages, `org_id` only if given."""

@@ -31,7 +31,7 @@ from runtime.web import ApiError
 _bearer = HTTPBearer(auto_error=False)
 
 
-def _sessions(request: Request) -> SessionProjection:
+async def _sessions(request: Request) -> SessionProjection:
     sessions: SessionProjection = request.app.state.sessions
     return sessions
 
@@ -77,7 +77,7 @@ async def _reader(request: Request, org_id: str,
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ApiError(401, "unauthenticated", "Please open a read-only session: this request needs its token.",
                        headers={"WWW-Authenticate": "Bearer"})
-    sessions = _sessions(request)
+    sessions = await _sessions(request)
     session = sessions.session(credentials.credentials)
     if session is None:
         await current_principal(request, credentials)  # 401 unless it is a sign-in token

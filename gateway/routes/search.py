@@ -15,7 +15,7 @@ from gateway.schemas import COMMON_ERRORS, SearchResult, errors
 router = APIRouter(prefix="/api/v1", tags=["helpdesk"], responses={**COMMON_ERRORS, **errors(429)})
 
 
-def _within_quota(request: Request, agent: HelpdeskAgent) -> Principal:
+async def _within_quota(request: Request, agent: HelpdeskAgent) -> Principal:
     limit: RateLimit = request.app.state.search_limit
     limit.take(agent.user_id)
     return agent

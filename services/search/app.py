@@ -49,9 +49,11 @@ def build(settings: SearchSettings, infrastructure: Infrastructure) -> Service:
     gauges = index_gauges(own, bus)
 
     async def caught_up() -> None:
-        """An index of its own is ready once it has read what the topics held when it started."""
+        """An index of its own is ready once it has read what the topics held when it started, its words in order
+        for the first searches."""
         while not await bus.caught_up():  # noqa: ASYNC110 - the bus can only be asked
             await asyncio.sleep(0.1)
+        own.sort_words()
         gauges.kick()  # shown caught up now, not at the next refresh
 
     return Service("search", app, subscriptions=consumers.subscriptions(own, replay=True),

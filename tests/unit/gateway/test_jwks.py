@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from gateway.auth import claims_of
 from gateway.jwks import JwksVerifier
 from runtime.web import ApiError
 
@@ -140,3 +141,16 @@ async def test_a_token_without_a_key_id_is_refused_even_when_a_key_has_an_empty_
 
     assert "kid" not in jwt.get_unverified_header(token)
     assert await refused(verifier(provider), token) == "invalid_token"
+
+
+async def test_keys_fetched_again_make_every_token_verified_before_be_checked_again(provider: Provider) -> None:
+    check = verifier(provider)
+    old = provider.token("k1")
+    check.verified.keep(old, claims_of(await check.verify(old), 3600))
+    provider.keys.pop("k1")  # the provider rotated: k1 signs nothing any more
+    provider.add("k2", rsa.generate_private_key(public_exponent=65537, key_size=2048))
+
+    await check.verify(provider.token("k2"))
+
+    assert check.verified.get(old) is None
+    assert await refused(check, old) == "invalid_token"

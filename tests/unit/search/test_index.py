@@ -101,3 +101,15 @@ async def test_a_deleted_user_is_no_longer_found_and_a_late_older_event_does_not
     await handlers.index(user_upserted(id="u1", version=1), store)
 
     assert await found_users(store, "jane") == []
+
+
+async def test_words_sorted_after_a_bulk_load_leave_the_first_prefix_search_nothing_to_sort() -> None:
+    store = MemorySearchStore()
+    await handlers.index_many([user_upserted(id=f"u{n}", last_name=f"Zimmer{n:03}") for n in range(200)], store)
+
+    waiting_before = sum(len(index.unsorted) for index in store._partners.values())
+    store.sort_words()
+
+    assert waiting_before > 200  # far more than a search inserts one by one
+    assert [len(index.unsorted) for index in store._partners.values()] == [0]
+    assert await found_users(store, "Zimmer19") == [f"u{n}" for n in range(190, 200)]
