@@ -25,6 +25,7 @@ from bench.search.engines import ScanSearchStore, SqliteSearchStore
 from bench.search.node import cpu_of, heap_stats, index_stats, opensearch_pid, rss_of
 from bench.search.queries import KINDS, Query
 from contracts import decode
+from runtime import heap
 from services.search import domain, handlers
 from services.search.app import opensearch_store
 from services.search.config import SearchSettings
@@ -182,7 +183,14 @@ async def _open(engine: str, workdir: Path, opensearch_url: str) -> Opened:
         return 0
 
     if engine == "memory":
-        return Opened(MemorySearchStore(), rss, no_storage, nothing)
+        memory = MemorySearchStore()
+
+        async def caught_up() -> None:
+            """What a search replica does once it has read its topics: its words sorted, its index frozen."""
+            memory.sort_words()
+            await heap.keep_loaded()
+
+        return Opened(memory, rss, no_storage, nothing, settle=caught_up)
     if engine == "scan":
         return Opened(ScanSearchStore(), rss, no_storage, nothing)
     if engine == "sqlite":
