@@ -12,12 +12,13 @@ from typing import Any, NamedTuple, Protocol
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from contracts import Event, decode
 
 Doc = dict[str, Any]
 OUTBOX = "_outbox"
+DUPLICATE_KEY = 11000  # MongoDB's error code for an `_id` (or unique key) already taken
 
 
 class VersionConflict(Exception):
@@ -40,6 +41,10 @@ class Documents(Protocol):
 
     async def get(self, doc_id: str) -> Doc | None: ...
     async def save(self, doc: Doc, *, expected_version: int | None, events: Sequence[Event] = ()) -> None: ...
+    async def add_new(self, docs: Sequence[Doc]) -> int:
+        """Add each document whose `_id` is not there yet, in one write where the store allows; leave every other
+        as it is. Answers how many were added. For records written once and never changed (no events)."""
+        ...
     async def find(self, where: Mapping[str, Any], limit: int = 1000) -> list[Doc]: ...
     async def pending(self, limit: int) -> list[PendingEvent]: ...
     async def mark_published(self, item: PendingEvent) -> None: ...
@@ -115,6 +120,15 @@ class MemoryDocuments:
         if events:
             self._outbox.setdefault(doc_id, []).extend(events)
 
+    async def add_new(self, docs: Sequence[Doc]) -> int:
+        added = 0
+        for doc in docs:
+            if doc["_id"] not in self._docs:
+                self._docs[doc["_id"]] = dict(doc)
+                self._index(doc, add=True)
+                added += 1
+        return added
+
     async def find(self, where: Mapping[str, Any], limit: int = 1000) -> list[Doc]:
         candidates: Iterable[Doc] = self._docs.values()
         for field, wanted in where.items():
@@ -174,6 +188,19 @@ class MongoDocuments:
         )
         if result.matched_count == 0:
             raise VersionConflict(doc["_id"])
+
+    async def add_new(self, docs: Sequence[Doc]) -> int:
+        if not docs:
+            return 0
+        try:
+            # Unordered: a document already there is reported and the rest are still inserted.
+            result = await self._collection.insert_many([{**doc, OUTBOX: []} for doc in docs], ordered=False)
+        except BulkWriteError as error:
+            if any(failed.get("code") != DUPLICATE_KEY for failed in error.details.get("writeErrors", ())):
+                raise
+            added: int = error.details.get("nInserted", 0)
+            return added
+        return len(result.inserted_ids)
 
     async def find(self, where: Mapping[str, Any], limit: int = 1000) -> list[Doc]:
         cursor = self._collection.find(dict(where), {OUTBOX: 0}).limit(limit)

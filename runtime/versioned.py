@@ -95,5 +95,12 @@ class VersionedStore(Generic[R]):
             return Outcome(record, changed=True)
         raise Busy(key)
 
+    async def add_new(self, records: Sequence[tuple[str, R]]) -> int:
+        """Keep each record whose key is not there yet, as version 1, in one write where the documents allow; a key
+        already kept keeps what it has. Answers how many were added. For records written once and never changed."""
+        return await self.documents.add_new(
+            [_document(key, record.model_copy(update={"version": 1})) for key, record in records])
+
+
 def _document(key: str, record: Versioned) -> dict[str, Any]:
     return {"_id": key, **record.model_dump(mode="json")}

@@ -7,6 +7,8 @@ write that opens it, and its end (revoked, expired, role lost) happens without t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from contracts.access import ReadOnlySessionEnded
 from contracts.gateway import AgentActionRecorded
 from runtime.versioned import Decision
@@ -25,21 +27,41 @@ async def keep(entry: AuditEntry, store: AuditStore) -> bool:
     return (await store.change(entry.event_id, decide)).changed
 
 
+async def keep_many(entries: Sequence[AuditEntry], store: AuditStore) -> int:
+    """Add the entries whose events have none yet, in one write; answer how many were added. What `keep` does for
+    one entry, for a batch of events read together (a redelivered batch adds nothing)."""
+    return await store.add_new([(entry.event_id, entry) for entry in entries])
+
+
 async def record_action(event: AgentActionRecorded, store: AuditStore) -> bool:
     """What the gateway recorded an agent doing: a search, a view, a code, a suppression, a session, a change."""
-    return await keep(AuditEntry(
-        event_id=event.event_id, at=event.occurred_at, agent_id=event.agent_id, agent_email=event.agent_email,
-        action=event.action, target_type=event.target_type, target_id=event.target_id, reason=event.reason,
-        correlation_id=event.correlation_id, org_id=event.org_id, partner_id=event.partner_id), store)
+    return await keep(action_entry(event), store)
 
 
 async def record_session_ended(event: ReadOnlySessionEnded, store: AuditStore) -> bool:
     """An agent's read-only session ended: the grant was revoked or expired, the agent lost the role, or its time
     was up (the entry's reason says which)."""
-    return await keep(AuditEntry(
+    return await keep(session_ended_entry(event), store)
+
+
+async def record_many(events: Sequence[AgentActionRecorded | ReadOnlySessionEnded], store: AuditStore) -> int:
+    """A batch of the events above, as a consumer reads them, kept in one write."""
+    return await keep_many([action_entry(event) if isinstance(event, AgentActionRecorded)
+                            else session_ended_entry(event) for event in events], store)
+
+
+def action_entry(event: AgentActionRecorded) -> AuditEntry:
+    return AuditEntry(
+        event_id=event.event_id, at=event.occurred_at, agent_id=event.agent_id, agent_email=event.agent_email,
+        action=event.action, target_type=event.target_type, target_id=event.target_id, reason=event.reason,
+        correlation_id=event.correlation_id, org_id=event.org_id, partner_id=event.partner_id)
+
+
+def session_ended_entry(event: ReadOnlySessionEnded) -> AuditEntry:
+    return AuditEntry(
         event_id=event.event_id, at=event.occurred_at, agent_id=event.agent_id, action="read_only_session.ended",
         target_type="read_only_session", target_id=event.session_id, reason=event.why,
-        correlation_id=event.correlation_id, org_id=event.org_id, partner_id=event.partner_id), store)
+        correlation_id=event.correlation_id, org_id=event.org_id, partner_id=event.partner_id)
 
 
 async def read_audit(query: AuditQuery, store: AuditStore) -> AuditPage:

@@ -19,5 +19,7 @@ def subscriptions(store: GrantStore, audit: AuditStore) -> list[Subscription]:
             # What agents did, kept once per event for the customers' and partners' admins to read: the gateway
             # records each action (a session's start with its reason among them); a session's end has no request
             # behind it, so it comes from the access service's own announcement.
+            # Where the bus reads a batch at a time (Kafka), a batch's entries are kept in one write.
             subscribe("access.audit", {AgentActionRecorded: partial(audit_log.record_action, store=audit),
-                                       ReadOnlySessionEnded: partial(audit_log.record_session_ended, store=audit)})]
+                                       ReadOnlySessionEnded: partial(audit_log.record_session_ended, store=audit)},
+                      handle_many=partial(audit_log.record_many, store=audit))]

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
+from contracts.access import ReadOnlySessionEnded
 from contracts.gateway import AgentActionRecorded
 from services.access.audit import AuditQuery
-from services.access.audit_log import read_audit, record_action
+from services.access.audit_log import read_audit, record_action, record_many
 from services.access.audit_store import AuditStore
 from tests.contract.conftest import versioned_store
 
@@ -50,3 +51,22 @@ async def test_entries_are_found_by_org_and_by_partner_and_no_further(store: Aud
     assert targets(await store.of(None, "p-northwind", None)) == ["a", "b"]
     assert targets(await store.of("o-acme", "p-contoso", "user.viewed")) == ["c"]
     assert await store.of("o-acme", "p-contoso", "device.viewed") == []
+
+
+async def test_a_batch_is_kept_as_its_events_one_by_one_would_be_and_a_redelivered_batch_adds_nothing(
+        store: AuditStore) -> None:
+    one_by_one = await versioned_store(AuditStore, None)
+    ended = ReadOnlySessionEnded(session_id="s-1", agent_id="u-agent", org_id="o-acme", partner_id="p-northwind",
+                                 why="revoked", occurred_at=T0 + timedelta(minutes=5))
+    batch = [action(0, "o-acme", "p-northwind", "u-jane"), ended, action(1, "o-acme", "p-northwind", "u-john")]
+    await record_action(batch[0], store)  # kept alone before the batch, as after a batch that failed part way
+
+    added = [await record_many(batch, store), await record_many(batch, store)]
+    for event in batch:
+        await (record_action(event, one_by_one) if isinstance(event, AgentActionRecorded)
+               else record_many([event], one_by_one))
+
+    assert added == [2, 0]
+    kept = sorted(await store.of("o-acme", None, None), key=lambda e: e.at)
+    assert kept == sorted(await one_by_one.of("o-acme", None, None), key=lambda e: e.at)
+    assert [e.action for e in kept] == ["user.viewed", "user.viewed", "read_only_session.ended"]

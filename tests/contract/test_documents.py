@@ -69,3 +69,18 @@ async def test_find_matches_fields_and_list_members(docs: Documents) -> None:
     assert sorted(d["_id"] for d in await docs.find({"tags": "red"})) == ["a", "b"]
     assert await docs.find({"kind": "z"}) == []
     assert await docs.count() == 2
+
+
+async def test_adding_new_documents_keeps_those_there_already_as_they_are(docs: Documents) -> None:
+    await docs.save({"_id": "a", "version": 3, "kind": "kept"}, expected_version=None)
+
+    added = await docs.add_new([{"_id": "a", "version": 1, "kind": "new"}, {"_id": "b", "version": 1, "kind": "new"},
+                                {"_id": "c", "version": 1, "kind": "new"}])
+    again = await docs.add_new([{"_id": "b", "version": 1, "kind": "other"}])
+
+    assert (added, again) == (2, 0)
+    assert await docs.get("a") == {"_id": "a", "version": 3, "kind": "kept"}
+    assert await docs.get("b") == {"_id": "b", "version": 1, "kind": "new"}
+    assert sorted(d["_id"] for d in await docs.find({"kind": "new"})) == ["b", "c"]  # found by its index
+    assert await docs.add_new([]) == 0
+    assert await docs.pending(10) == []
