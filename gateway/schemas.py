@@ -28,13 +28,14 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The error answers a route documents, all in the one error shape."""
     reasons = {400: "Bad request.", 401: "No or invalid token.", 403: "Lacking the role.",
                404: "Unknown, or not yours.", 409: "In conflict with a change made meanwhile.", 413: "Body too large.",
-               410: "No longer valid (expired or used).", 414: "Address too long.", 422: "Invalid input.",
+               410: "No longer valid (expired or used).", 414: "Address too long.",
+               415: "A body that is not JSON (Content-Type: application/json).", 422: "Invalid input.",
                423: "Locked after too many wrong tries.", 429: "Too many requests; see Retry-After.",
                503: "A service is down; see Retry-After."}
     return {status: {"model": ErrorBody, "description": reasons[status]} for status in statuses}
 
 
-COMMON_ERRORS = errors(400, 401, 403, 413, 414, 422, 503)
+COMMON_ERRORS = errors(400, 401, 403, 413, 414, 415, 422, 503)
 
 
 class Me(_Shape):

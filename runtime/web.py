@@ -93,13 +93,30 @@ def _where(location: Sequence[int | str]) -> str:
     return " of ".join(part for part in (names, *items) if part)
 
 
+# A value of the wrong shape, by pydantic's error type, in words a person reads.
+_SHAPES = {"model_attributes_type": "must be a JSON object", "model_type": "must be a JSON object",
+           "dict_type": "must be a JSON object", "list_type": "must be a JSON list"}
+
+
 def _validation_message(error: RequestValidationError) -> str:
     parts = []
     for item in error.errors():
-        where = _where(item.get("loc", ()))
+        location = tuple(item.get("loc", ()))
+        if item.get("type") == "json_invalid":  # its location is a character of the body, not an item of a list
+            return f"The request body is not valid JSON: look near character {int(location[-1]) + 1}."
+        where, kind = _where(location), str(item.get("type"))
         message = str(item.get("msg")).removeprefix("Value error, ")
+        if location == ("body",) and kind == "missing":
+            message = "a JSON body is required"
+        elif kind in _SHAPES:
+            message = f"the body {_SHAPES[kind]}" if location == ("body",) else _SHAPES[kind]
         parts.append(f"{where}: {message}" if where else message)
     return "The request is not valid: " + "; ".join(parts)
+
+
+_NOT_JSON = "The request body must be JSON, sent with the header Content-Type: application/json."
+# What FastAPI says of a body it could not decode at all (not UTF-8, nested too deep, a number too long).
+_UNREADABLE_BODY = "There was an error parsing the body"
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -109,6 +126,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        if isinstance(error.body, bytes):  # a body FastAPI did not read as JSON, for its content type
+            return error_response(415, "unsupported_media_type", _NOT_JSON)
         return error_response(422, "invalid_input", _validation_message(error))
 
     @app.exception_handler(StarletteHTTPException)
@@ -117,6 +136,8 @@ def install_error_handlers(app: FastAPI) -> None:
         message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
         if error.status_code == 404 and message == "Not Found":
             message = "Nothing was found at this address."
+        if error.status_code == 400 and message == _UNREADABLE_BODY:
+            message = "The request body could not be read as JSON: send UTF-8 text, nested no deeper than it needs."
         return error_response(error.status_code, code, message, getattr(error, "headers", None))
 
     @app.exception_handler(Busy)

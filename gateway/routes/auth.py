@@ -19,7 +19,7 @@ class DemoLogin(BaseModel):
     email: str = Field(min_length=3, max_length=320, examples=["agent@northwind.example"])
 
 
-@router.post("/auth/demo-login", response_model=Token, responses=errors(404, 422, 503),
+@router.post("/auth/demo-login", response_model=Token, responses=errors(400, 404, 413, 415, 422, 503),
              summary="Sign in as any existing user with the roles they hold (demo mode only).")
 async def demo_login(body: DemoLogin, request: Request, services: ServicesDep) -> dict[str, Any]:
     issuer: TokenIssuer | None = request.app.state.issuer

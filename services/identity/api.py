@@ -20,6 +20,9 @@ from services.identity.store import IdentityStore
 PartnerId = Annotated[str, Query(description="The partner the view is asked for: only what it manages is found.")]
 SeenPartnerId = Annotated[str | None, Query(max_length=256, description="The partner the caller saw manage the "
                                                                         "customer, when they act on it.")]
+# At module level, where FastAPI resolves the routes' annotations (strings here): an alias local to the function
+# that builds the routes stays an unresolved name, and validating a given cursor against it failed.
+Cursor = Annotated[str | None, Query(max_length=256, description="The last page's `next_cursor`.")]
 Found = TypeVar("Found")
 
 REFUSALS: Refusals = {
@@ -133,7 +136,6 @@ def _helpdesk_agents(store: IdentityStore, relay: OutboxRelay) -> APIRouter:
 def _read_only(store: IdentityStore) -> APIRouter:
     """What a customer's own admins see of their org, for an agent's read-only session (org_views.py)."""
     api = APIRouter(prefix="/customers/{org_id}/read-only")
-    Cursor = Annotated[str | None, Query(max_length=256, description="The last page's `next_cursor`.")]
 
     async def org(org_id: str, partner_id: str) -> Org:
         return _found(await org_views.managed_org(org_id, partner_id, store), domain.CustomerNotFound)

@@ -196,7 +196,8 @@ class DeletionRecord(_Record):
 Upsert = PartnerRecord | OrgRecord | UserRecord | DeviceRecord | OrderRecord
 Record = Upsert | DeletionRecord
 _upserts: TypeAdapter[Upsert] = TypeAdapter(Annotated[Upsert, Field(discriminator="type")])
-_DELETED = re.compile(rb'"deleted"\s*:\s*(?!false\b)')
+# The lookahead takes the spaces itself: were they outside it, `"deleted": false` could match with no space taken.
+_DELETED = re.compile(rb'"deleted"\s*:(?!\s*false\b)')
 
 
 def parse_record(line: bytes) -> Record:

@@ -4,6 +4,7 @@ role stand and for 15 minutes."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -67,6 +68,27 @@ class TestOpening:
         assert answers["licenses"].json()["items"][0]["sku"] == "MTG-PRO"
         assert answers["settings"].json()["sites"] == ["acme.webex.com"]
         assert answers["settings"].json()["phone_numbers"] == [{"display": "(415) 555-0199", "e164": "+14155550199"}]
+
+    async def test_the_users_are_read_a_page_at_a_time_with_the_cursor_of_the_page_before(
+            self, product: Product) -> None:
+        _, client = product
+        more = "".join(json.dumps({"type": "user", "id": f"u-paged-{n:03d}", "org_id": "o-acme",
+                                   "email": f"paged{n}@acme.example", "first_name": "Paged", "last_name": f"{n}"})
+                       + "\n" for n in range(60))
+        imported = await client.post("/api/v1/operator/import", content=more,
+                                     headers=await login(client, "operator@helpdesk.local"))
+        assert imported.json()["accepted"] == 60
+        headers = await session_headers(client)
+
+        first = await client.get("/api/v1/read-only/o-acme/users", headers=headers)
+        second = await client.get("/api/v1/read-only/o-acme/users", params={"cursor": first.json()["next_cursor"]},
+                                  headers=headers)
+
+        assert (first.status_code, second.status_code) == (200, 200), second.text
+        ids = [u["id"] for page in (first, second) for u in page.json()["items"]]
+        assert second.json()["next_cursor"] is None
+        assert sorted(ids) == ids
+        assert len(set(ids)) == len(ids) == 62  # Jane, Carla and the sixty
 
     async def test_the_start_and_every_read_are_audited_with_the_reason(self, product: Product) -> None:
         embedded_product, client = product

@@ -108,6 +108,17 @@ async def test_a_bad_record_is_rejected_with_its_reason(record: object, error: s
     assert report.rejected[0]["error"].startswith(error), report.rejected[0]["error"]
 
 
+@pytest.mark.parametrize("written", [b'"deleted": false', b'"deleted":false', b'"deleted" :\t false'])
+async def test_a_record_that_says_it_is_not_deleted_is_upserted_however_it_is_spaced(written: bytes) -> None:
+    store = IdentityStore.memory()
+    jane = json.dumps(JANE).encode()[:-1] + b", " + written + b"}"
+
+    report = await importing.import_records(chunks(*BASE, jane), store)
+
+    assert (report.accepted, report.rejected) == (3, [])
+    assert (await store.get(User, "u1")) is not None
+
+
 LICENSE = {"sku": "MTG-PRO", "name": "Meetings Pro", "total": 50, "consumed": 3}
 SUBSCRIPTION = {"id": "s1", "offer": "MTG-PRO", "quantity": 50, "status": "active"}
 
