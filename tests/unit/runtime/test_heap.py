@@ -97,9 +97,10 @@ def test_an_import_through_the_product_freezes_no_garbage_per_record_while_agent
         searches, garbage = process.submit(import_while_agents_search).result(timeout=300)
 
     assert searches > 20  # the searches did run during the imports' batches
-    # What the importing requests themselves had alive at a freeze, never per record nor per search (freezing while
-    # searches were in flight left 1,700 to 9,000 here).
-    assert garbage < 100
+    # What the importing requests and the product's background work (relay, consumers) had alive at a freeze: a few
+    # dozen, up to 145 seen on a busy machine. Never per record: one reference cycle left per record of these 24,000
+    # lines is over 16,000 frozen objects; freezing while searches were in flight left 1,700 to 9,000.
+    assert garbage < 500
 
 
 def import_while_agents_search() -> tuple[int, int]:
