@@ -7,6 +7,7 @@ the events later and removes them. Two implementations: in memory, and MongoDB t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
@@ -160,11 +161,25 @@ class MemoryDocuments:
         return len(self._docs)
 
 
+WRITE_LOCKS = 256
+
+
 class MongoDocuments:
+    """One collection on MongoDB. Within a process, a document takes one update at a time: FerretDB 1.24 applies an
+    update by reading the document and writing it back whole, so two updates of one document at once (a change, and
+    the outbox relay removing an event it has published) could each undo the other, and a mail's `sent` be undone
+    and the mail sent again. MongoDB applies each update atomically, which is what orders the writes of several
+    processes; on FerretDB, replicas writing one document at the same moment can still lose one of them."""
+
     def __init__(self, db: AsyncDatabase[Doc], name: str, indexes: Sequence[str] = ()) -> None:
         self.name = name
         self._collection = db[name]
         self._indexes = indexes
+        # By the document's id, hashed into a fixed number of locks: memory stays bounded whatever the collection.
+        self._writing = [asyncio.Lock() for _ in range(WRITE_LOCKS)]
+
+    def _lock(self, doc_id: object) -> asyncio.Lock:
+        return self._writing[hash(doc_id) % WRITE_LOCKS]
 
     async def create_indexes(self) -> None:
         for field in (*self._indexes, f"{OUTBOX}.event_id"):
@@ -182,10 +197,11 @@ class MongoDocuments:
                 raise VersionConflict(doc["_id"]) from error
             return
         fields = {k: v for k, v in doc.items() if k != "_id"}
-        result = await self._collection.update_one(
-            {"_id": doc["_id"], "version": expected_version},
-            {"$set": fields, "$push": {OUTBOX: {"$each": bodies}}},
-        )
+        async with self._lock(doc["_id"]):
+            result = await self._collection.update_one(
+                {"_id": doc["_id"], "version": expected_version},
+                {"$set": fields, "$push": {OUTBOX: {"$each": bodies}}},
+            )
         if result.matched_count == 0:
             raise VersionConflict(doc["_id"])
 
@@ -216,7 +232,8 @@ class MongoDocuments:
 
     async def mark_published(self, item: PendingEvent) -> None:
         # The whole event as read back: FerretDB 1.24 pulls by equal value, not by a condition.
-        await self._collection.update_one({"_id": item.doc_id}, {"$pull": {OUTBOX: item.token}})
+        async with self._lock(item.doc_id):
+            await self._collection.update_one({"_id": item.doc_id}, {"$pull": {OUTBOX: item.token}})
 
     async def count(self) -> int:
         return await self._collection.count_documents({})
