@@ -62,8 +62,8 @@ def build(settings: GatewaySettings, services: Services, bus: Bus, checks: dict[
     app.state.services = services
     app.state.roles = projection
     app.state.sessions = sessions = SessionProjection()
-    app.state.audit = AuditTrail(bus)
-    app.state.commands = Commands(bus)
+    app.state.audit = AuditTrail(bus, settings.publish_timeout_seconds)
+    app.state.commands = Commands(bus, settings.publish_timeout_seconds)
     app.state.search_limit = RateLimit(settings.search_burst, settings.search_per_minute, name="search")
     issuer, verifier = _verifier(settings)
     app.state.issuer, app.state.verifier = issuer, verifier

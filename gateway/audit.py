@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Annotated
 
@@ -18,8 +19,9 @@ log = logging.getLogger(__name__)
 
 
 class AuditTrail:
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: Bus, timeout: float) -> None:
         self.bus = bus
+        self.timeout = timeout
 
     async def record(self, agent: Principal, action: str, target_type: str, target_id: str, org_id: str, *,
                      reason: str | None = None) -> None:
@@ -31,7 +33,7 @@ class AuditTrail:
             correlation_id=current_correlation_id(), reason=reason,
         )
         # The bus is down: refuse rather than serve an unaudited read.
-        await published(self.bus, event, "This action cannot be recorded right now. Please try again.")
+        await published(self.bus, event, "This action cannot be recorded right now. Please try again.", self.timeout)
         # The target stays in the event: a search's is what the agent typed, an address or a phone number, and a
         # log line is read by more people and kept longer. The correlation id leads from this line to the event.
         log.info("agent action", extra={"agent_id": agent.user_id, "action": action, "target_type": target_type,
@@ -41,17 +43,24 @@ class AuditTrail:
 class Commands:
     """What the gateway asks a service to do on an agent's behalf, as events (a code to send), once recorded."""
 
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: Bus, timeout: float) -> None:
         self.bus = bus
+        self.timeout = timeout
 
     async def send(self, command: Event) -> None:
-        await published(self.bus, command, "This request cannot be passed on right now. Please try again.")
+        await published(self.bus, command, "This request cannot be passed on right now. Please try again.",
+                        self.timeout)
 
 
-async def published(bus: Bus, event: Event, refusal: str) -> None:
-    """Publish `event`, or answer 503 with `refusal` when the bus cannot take it."""
+async def published(bus: Bus, event: Event, refusal: str, seconds: float) -> None:
+    """Publish `event`, or answer 503 with `refusal` when the bus cannot take it within `seconds`.
+
+    While the broker is away the producer holds a message until its own request timeout: a request would wait
+    as long on top of its other work. A message given up on here may still be delivered if the broker returns
+    within that timeout, so a refused action can appear in the audit log: recorded, never lost."""
     try:
-        await bus.publish(event)
+        async with asyncio.timeout(seconds):
+            await bus.publish(event)
     except Exception as error:
         log.error("event not published", extra={"event_type": event.event_type, "error": repr(error)})
         raise ApiError(503, "service_unavailable", refusal, headers={"Retry-After": "5"}) from error

@@ -34,6 +34,8 @@ class GatewaySettings(CommonSettings):
     # Tokens that live longer than this (from `iat` to `exp`) are refused, whoever signed them.
     max_token_lifetime_seconds: int = 12 * 3600
     service_timeout_seconds: float = 10.0
+    # How long a request waits for the bus to take its audit event or command before answering 503.
+    publish_timeout_seconds: float = 5.0
     # Per agent and per replica: a burst of this many searches, refilled at this rate.
     search_burst: int = 30
     search_per_minute: int = 60

@@ -1,7 +1,9 @@
 """The event bus: what a service needs to publish and consume events, and the in-process implementation.
 
 Both implementations deliver at least once, keep one entity's events in order (by key), retry a failing
-handler a few times, and then set the message aside on a dead-letter list or topic so the rest moves on.
+handler a few times, and then set the message aside on a dead-letter list or topic so the rest moves on. A handler
+that fails because its store cannot be reached is not the message's fault: it is retried until the store is back,
+and the message is never set aside for it.
 """
 
 from __future__ import annotations
@@ -13,14 +15,20 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pymongo.errors import ConnectionFailure
+
 from contracts import Event, decode
 from runtime import metrics, tracing
 from runtime.logs import correlation_id
+from runtime.retry import LONGEST_DELAY
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Event], Awaitable[None]]
 BatchHandler = Callable[[Sequence[Event]], Awaitable[None]]
+# A store that cannot be reached (MongoDB's server selection or connection failing): waited for, not dead-lettered,
+# or every event consumed during a database outage would be set aside and its effect lost.
+UNREACHABLE: tuple[type[Exception], ...] = (ConnectionFailure,)
 
 
 @dataclass(frozen=True)
@@ -113,21 +121,27 @@ async def deliver(subscription: Subscription, message: Event | bytes, attempts: 
 
 
 async def _attempt(subscription: Subscription, event: Event, attempts: int, backoff: float) -> None:
-    for attempt in range(1, attempts + 1):
+    """Run the handler until it succeeds. `attempts` failures of its own raise DeliveryFailed; failures to reach the
+    store do not count: the partition waits for the store (and a rebalance hands it on if this takes too long)."""
+    failures = tries = 0
+    while True:
+        tries += 1
         try:
             await subscription.handler(event)
             metrics.events_consumed(subscription.group, event.TOPIC).inc()
             return
         except Exception as error:  # any handler error is retried, then dead-lettered
             metrics.events_failed(subscription.group, event.TOPIC).inc()
+            unreachable = isinstance(error, UNREACHABLE)
+            failures += not unreachable
             log.warning(
-                "handler failed",
+                "handler failed, store unreachable" if unreachable else "handler failed",
                 extra={"group": subscription.group, "event_type": event.event_type,
-                       "event_id": event.event_id, "attempt": attempt, "error": repr(error)},
+                       "event_id": event.event_id, "attempt": tries, "error": repr(error)},
             )
-            if attempt == attempts:
+            if failures == attempts:
                 raise DeliveryFailed(repr(error)) from error
-            await asyncio.sleep(backoff * 2 ** (attempt - 1))
+            await asyncio.sleep(min(backoff * 2 ** (tries - 1), LONGEST_DELAY))
 
 
 @dataclass

@@ -8,15 +8,21 @@
 #     assembled from Maven Central jars: the search service's distributed store
 # All listen on 127.0.0.1 only. Everything (jar/module caches, the FerretDB
 # binary, data, mail, logs, pid files) lives under one directory,
-# $HELPDESK_INFRA_DIR (default: <repo root>/.infra). See deploy/local/README.md.
+# $HELPDESK_INFRA_DIR (default: <repo root>/.infra); the downloaded and built
+# caches may be taken from another, $HELPDESK_INFRA_CACHE, so a second, private
+# set of components starts without fetching or building anything again.
+# See deploy/local/README.md.
 #
-# Usage: deploy/local/infra.sh up|down|status|reset
+# Usage: deploy/local/infra.sh up|down|status|reset [COMPONENT...]
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
 
 INFRA=${HELPDESK_INFRA_DIR:-$REPO_ROOT/.infra}
+# Where the Maven repository, the Kafka classpath, the FerretDB binary and the
+# OpenSearch home are kept: the state directory itself unless told otherwise.
+CACHE=${HELPDESK_INFRA_CACHE:-$INFRA}
 HOST=127.0.0.1
 KAFKA_PORT=${KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
@@ -36,6 +42,8 @@ STOP_TIMEOUT=${INFRA_STOP_TIMEOUT:-30}
 PYTHON=${PYTHON:-python3}
 
 COMPONENTS=(kafka ferretdb smtp opensearch)
+# The components a command acts on: those named on its command line, else all.
+SELECTED=("${COMPONENTS[@]}")
 
 # ---------------------------------------------------------------- helpers --
 
@@ -53,21 +61,54 @@ check_port_var() {
     fi
 }
 
+# Whether the command acts on component NAME.
+selected() {
+    local name
+    for name in "${SELECTED[@]}"; do
+        [[ $name == "$1" ]] && return 0
+    done
+    return 1
+}
+
+# select_components NAME...: act on these only (in the usual order, each
+# once); none: on all of them.
+select_components() {
+    (($#)) || return 0
+    local name arg known
+    for arg; do
+        known=0
+        for name in "${COMPONENTS[@]}"; do
+            [[ $arg == "$name" ]] && known=1
+        done
+        ((known)) || die "unknown component '$arg' (choose among: ${COMPONENTS[*]})"
+    done
+    SELECTED=()
+    for name in "${COMPONENTS[@]}"; do
+        for arg; do
+            if [[ $arg == "$name" ]]; then
+                SELECTED+=("$name")
+                break
+            fi
+        done
+    done
+}
+
 init_paths() {
-    mkdir -p "$INFRA"
+    mkdir -p "$INFRA" "$CACHE"
     INFRA=$(cd "$INFRA" && pwd)
+    CACHE=$(cd "$CACHE" && pwd)
     LOGS=$INFRA/logs
     RUN=$INFRA/run
     KAFKA_HOME=$INFRA/kafka
-    KAFKA_LIBS=$KAFKA_HOME/libs
+    KAFKA_LIBS=$CACHE/kafka/libs
     KAFKA_DATA=$KAFKA_HOME/data
     KAFKA_CONF=$KAFKA_HOME/config/server.properties
     FDB_HOME=$INFRA/ferretdb
-    FDB_BIN=$INFRA/bin/ferretdb
+    FDB_BIN=$CACHE/bin/ferretdb
     FDB_DATA=$FDB_HOME/data
     FDB_STATE=$FDB_HOME/state
     MAIL_DIR=$INFRA/mail
-    OS_HOME=$INFRA/opensearch/home
+    OS_HOME=$CACHE/opensearch/home
     OS_CONF=$INFRA/opensearch/config
     OS_DATA=$INFRA/opensearch/data
     OS_LOGS=$INFRA/opensearch/logs
@@ -76,11 +117,23 @@ init_paths() {
 }
 
 # Serialise mutating commands (up/down/reset) so concurrent callers do not
-# start two brokers. fd 9 is closed for the daemons (see launch()).
+# start two brokers. fd 9 (and lock_cache's fd 8) is closed for the daemons
+# (see launch()).
 take_lock() {
     need flock "util-linux"
     exec 9>"$RUN/infra.lock"
     flock -w 900 9 || die "another infra.sh is still running (lock: $RUN/infra.lock)"
+}
+
+# Before (re)building a cache kept in another state directory: hold that
+# directory's lock too (fd 8), so a build there or here does not replace the
+# files under the other. A no-op when the caches are this directory's own,
+# whose lock up/down/reset already hold.
+lock_cache() {
+    [[ $CACHE != "$INFRA" ]] || return 0
+    mkdir -p "$CACHE/run"
+    exec 8>"$CACHE/run/infra.lock"
+    flock -w 900 8 || die "another infra.sh is still running in $CACHE (lock: $CACHE/run/infra.lock)"
 }
 
 log_file() { printf '%s/%s.log' "$LOGS" "$1"; }
@@ -164,7 +217,7 @@ launch() {
     printf '===== %s infra.sh: starting %s =====\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >>"$log"
     # shellcheck disable=SC2016 # expanded by the inner shell
     nohup setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' infra-launch "$pidf" "$@" \
-        </dev/null >>"$log" 2>&1 9>&- &
+        </dev/null >>"$log" 2>&1 8>&- 9>&- &
     disown 2>/dev/null || true
     local i
     for ((i = 0; i < 50; i++)); do
@@ -215,20 +268,22 @@ check_java() {
     fi
 }
 
+kafka_libs_current() { [[ -f $KAFKA_LIBS/.pom.sha256 && $(<"$KAFKA_LIBS/.pom.sha256") == "$1" ]]; }
+
 # Resolve the broker's runtime classpath from Maven Central into
-# $INFRA/kafka/libs. Cached: redone only when kafka/pom.xml changes.
+# $CACHE/kafka/libs. Cached: redone only when kafka/pom.xml changes.
 ensure_kafka_libs() {
     local want
     want=$(kafka_pom_hash)
-    if [[ -f $KAFKA_LIBS/.pom.sha256 && $(<"$KAFKA_LIBS/.pom.sha256") == "$want" ]]; then
-        return 0
-    fi
+    kafka_libs_current "$want" && return 0
+    lock_cache
+    kafka_libs_current "$want" && return 0
     need mvn "Apache Maven"
     local tmp=$KAFKA_LIBS.tmp fetch_log=$LOGS/kafka-fetch.log
-    log "resolving Kafka $(kafka_version) jars with Maven (cached in $INFRA/m2)..."
+    log "resolving Kafka $(kafka_version) jars with Maven (cached in $CACHE/m2)..."
     rm -rf "$tmp"
     if ! mvn -q -B -f "$SCRIPT_DIR/kafka/pom.xml" \
-        -Dmaven.repo.local="$INFRA/m2" \
+        -Dmaven.repo.local="$CACHE/m2" \
         dependency:copy-dependencies \
         -DoutputDirectory="$tmp" -DincludeScope=runtime >"$fetch_log" 2>&1; then
         tail -n 40 "$fetch_log" >&2 || true
@@ -334,7 +389,7 @@ ferretdb_bin_version() {
 }
 
 # Build FerretDB from the pinned module in deploy/local/ferretdb. Cached:
-# skipped while $INFRA/bin/ferretdb reports the pinned version.
+# skipped while $CACHE/bin/ferretdb reports the pinned version.
 #
 # FerretDB's build/version package embeds build/version/version.txt, which a
 # release build generates from git and which module zips do not contain; a
@@ -345,6 +400,8 @@ ensure_ferretdb_bin() {
     local want have
     want=$(ferretdb_pinned_version)
     [[ -n $want ]] || die "cannot read the FerretDB version from $SCRIPT_DIR/ferretdb/go.mod"
+    [[ $(ferretdb_bin_version) == "$want" ]] && return 0
+    lock_cache
     have=$(ferretdb_bin_version)
     [[ $have == "$want" ]] && return 0
     need go "Go 1.24 or newer"
@@ -355,7 +412,7 @@ ensure_ferretdb_bin() {
     cp "$SCRIPT_DIR/ferretdb/go.mod" "$SCRIPT_DIR/ferretdb/go.sum" "$build/"
     if ! (
         cd "$build"
-        export GOMODCACHE="$INFRA/go/mod" GOCACHE="$INFRA/go/cache" CGO_ENABLED=0
+        export GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/cache" CGO_ENABLED=0
         export GOFLAGS="${GOFLAGS:+$GOFLAGS }-modcacherw"
         set -x
         go mod vendor
@@ -370,7 +427,7 @@ ensure_ferretdb_bin() {
     mv -f "$FDB_BIN.tmp" "$FDB_BIN"
     # The binary is the cache; the module and build caches (~1 GB) are only
     # needed again when the pinned version changes.
-    rm -rf "$build" "$INFRA/go"
+    rm -rf "$build" "$CACHE/go"
 }
 
 start_ferretdb() {
@@ -443,7 +500,9 @@ opensearch_sources_hash() {
     ) | sha256sum | cut -d' ' -f1
 }
 
-# Assemble an OpenSearch home in $INFRA/opensearch/home the way its
+opensearch_home_current() { [[ -f $OS_HOME/.sources.sha256 && $(<"$OS_HOME/.sources.sha256") == "$1" ]]; }
+
+# Assemble an OpenSearch home in $CACHE/opensearch/home the way its
 # distribution lays one out: lib/ (the server's classpath) and modules/<name>/
 # (each module's own jars, descriptor and security policy), resolved from
 # Maven Central by the executions of opensearch/pom.xml, one per folder.
@@ -452,9 +511,9 @@ opensearch_sources_hash() {
 ensure_opensearch_home() {
     local want
     want=$(opensearch_sources_hash)
-    if [[ -f $OS_HOME/.sources.sha256 && $(<"$OS_HOME/.sources.sha256") == "$want" ]]; then
-        return 0
-    fi
+    opensearch_home_current "$want" && return 0
+    lock_cache
+    opensearch_home_current "$want" && return 0
     need mvn "Apache Maven"
     local tmp=$OS_HOME.tmp fetch_log=$LOGS/opensearch-fetch.log version module name file
     local -a executions=(dependency:copy-dependencies@lib)
@@ -462,10 +521,10 @@ ensure_opensearch_home() {
     for module in "$SCRIPT_DIR"/opensearch/modules/*/; do
         executions+=("dependency:copy-dependencies@$(basename "$module")")
     done
-    log "resolving OpenSearch $version jars with Maven (cached in $INFRA/m2)..."
+    log "resolving OpenSearch $version jars with Maven (cached in $CACHE/m2)..."
     rm -rf "$tmp"
     if ! mvn -q -B -f "$SCRIPT_DIR/opensearch/pom.xml" \
-        -Dmaven.repo.local="$INFRA/m2" -Dopensearch.home="$tmp" \
+        -Dmaven.repo.local="$CACHE/m2" -Dopensearch.home="$tmp" \
         "${executions[@]}" >"$fetch_log" 2>&1; then
         tail -n 40 "$fetch_log" >&2 || true
         die "resolving OpenSearch jars failed; full output in $fetch_log"
@@ -615,7 +674,7 @@ status_line() {
 
 cmd_status() {
     local rc=0 name
-    for name in "${COMPONENTS[@]}"; do
+    for name in "${SELECTED[@]}"; do
         status_line "$name" || rc=1
     done
     return "$rc"
@@ -628,7 +687,7 @@ wait_healthy() {
     local -A done_=()
     while :; do
         local pending=0
-        for name in "${COMPONENTS[@]}"; do
+        for name in "${SELECTED[@]}"; do
             [[ -n ${done_[$name]:-} ]] && continue
             if healthy "$name"; then
                 done_[$name]=1
@@ -643,7 +702,7 @@ wait_healthy() {
         done
         ((pending)) || break
         if ((SECONDS >= deadline)); then
-            for name in "${COMPONENTS[@]}"; do
+            for name in "${SELECTED[@]}"; do
                 [[ -z ${done_[$name]:-} ]] || continue
                 log "$name is not healthy after ${START_TIMEOUT}s (still running; 'infra.sh down' stops it)"
                 show_log_tail "$name"
@@ -661,26 +720,28 @@ cmd_up() {
     local started=$SECONDS
     # Check every port before starting anything, so a conflict does not leave
     # one component half started.
-    if ! pid_of kafka >/dev/null; then
+    if selected kafka && ! pid_of kafka >/dev/null; then
         ensure_port_free "$KAFKA_PORT" "Kafka (KAFKA_PORT)"
         ensure_port_free "$KAFKA_CONTROLLER_PORT" "the Kafka controller (KAFKA_CONTROLLER_PORT)"
     fi
-    if ! pid_of ferretdb >/dev/null; then
+    if selected ferretdb && ! pid_of ferretdb >/dev/null; then
         ensure_port_free "$MONGO_PORT" "FerretDB (MONGO_PORT)"
     fi
-    if ! pid_of smtp >/dev/null; then
+    if selected smtp && ! pid_of smtp >/dev/null; then
         ensure_port_free "$SMTP_PORT" "the SMTP server (SMTP_PORT)"
     fi
-    if ! pid_of opensearch >/dev/null; then
+    if selected opensearch && ! pid_of opensearch >/dev/null; then
         ensure_port_free "$OPENSEARCH_PORT" "OpenSearch (OPENSEARCH_PORT)"
         ensure_port_free "$OPENSEARCH_TRANSPORT_PORT" "the OpenSearch transport (OPENSEARCH_TRANSPORT_PORT)"
     fi
     # The JVMs first, the slowest to start (Kafka ~10 s, OpenSearch ~12 s on
     # two idle cores): they start while FerretDB is being built/started.
-    start_kafka
-    start_opensearch
-    start_ferretdb
-    start_smtp
+    local name
+    for name in kafka opensearch ferretdb smtp; do
+        if selected "$name"; then
+            "start_$name"
+        fi
+    done
     if ! wait_healthy; then
         cmd_status || true
         die "start-up failed (logs in $LOGS)"
@@ -719,28 +780,46 @@ cmd_down() {
     # The SMTP server and FerretDB first (fast), then the JVMs (OpenSearch
     # flushes its shards, the broker shuts down under control; a few s each).
     for name in smtp ferretdb opensearch kafka; do
-        stop_component "$name"
+        if selected "$name"; then
+            stop_component "$name"
+        fi
     done
+}
+
+# The data a component keeps in the state directory (not its caches).
+data_of() {
+    case $1 in
+        kafka) printf '%s\n' "$KAFKA_DATA" "$(dirname "$KAFKA_CONF")" ;;
+        ferretdb) printf '%s\n' "$FDB_DATA" "$FDB_STATE" ;;
+        smtp) printf '%s\n' "$MAIL_DIR" ;;
+        opensearch) printf '%s\n' "$OS_DATA" "$OS_CONF" "$OS_LOGS" "$OS_TMP" ;;
+    esac
 }
 
 cmd_reset() {
     cmd_down
-    log "wiping data and logs (caches in $INFRA are kept)"
-    rm -rf "$KAFKA_DATA" "$(dirname "$KAFKA_CONF")" "$FDB_DATA" "$FDB_STATE" "$MAIL_DIR" \
-        "$OS_DATA" "$OS_CONF" "$OS_LOGS" "$OS_TMP"
-    rm -f "$LOGS"/kafka.log* "$LOGS"/ferretdb.log* "$LOGS"/smtp.log* "$LOGS"/opensearch.log*
+    log "wiping data and logs of ${SELECTED[*]} (caches in $CACHE are kept)"
+    local name path
+    for name in "${SELECTED[@]}"; do
+        while IFS= read -r path; do
+            rm -rf "$path"
+        done < <(data_of "$name")
+        rm -f "$LOGS/$name".log*
+    done
 }
 
 usage() {
     cat <<EOF
-Usage: $(basename "$0") up|down|status|reset
+Usage: $(basename "$0") up|down|status|reset [COMPONENT...]
 
   up      fetch/build what is missing, start Kafka, FerretDB, the SMTP server and OpenSearch, wait until healthy
   down    stop them (TERM, then KILL after \$INFRA_STOP_TIMEOUT s)
   status  print the state of each; exit 0 only if all are healthy
   reset   stop them and delete their data, mail and logs (keeps downloaded/built caches)
 
+Components: ${COMPONENTS[*]} (default: all of them)
 State directory: \${HELPDESK_INFRA_DIR:-<repo>/.infra}
+Caches (jars, FerretDB binary, OpenSearch home): \${HELPDESK_INFRA_CACHE:-the state directory}
 Ports: KAFKA_PORT=$KAFKA_PORT KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT MONGO_PORT=$MONGO_PORT SMTP_PORT=$SMTP_PORT
        OPENSEARCH_PORT=$OPENSEARCH_PORT OPENSEARCH_TRANSPORT_PORT=$OPENSEARCH_TRANSPORT_PORT
 EOF
@@ -753,6 +832,8 @@ main() {
         -h | --help | help) usage; return 0 ;;
         *) usage >&2; return 2 ;;
     esac
+    shift
+    select_components "$@"
     check_port_var KAFKA_PORT "$KAFKA_PORT"
     check_port_var KAFKA_CONTROLLER_PORT "$KAFKA_CONTROLLER_PORT"
     check_port_var MONGO_PORT "$MONGO_PORT"

@@ -6,8 +6,10 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from runtime import metrics, tracing
+from runtime.retry import until_it_works
 from runtime.timer import Timer
 from runtime.times import utc_now
 from runtime.versioned import Decision
@@ -82,7 +84,10 @@ class MailSender:
         if taken is None or taken.claim is None:
             return False
         outcome = await self._attempt(taken, taken.claim)
-        recorded = await self.outgoing.change(message.id, _decision(outcome))
+        # Only this sender knows what became of the try: a store that is down now is waited for, or the claim would
+        # run out with nothing recorded and the mail be sent again. Recorded within the lease, it goes once.
+        recorded = await until_it_works(partial(self.outgoing.change, message.id, _decision(outcome)),
+                                        "mail outcome not recorded, retrying", {"message_id": message.id})
         if recorded.record is not None and recorded.changed:
             message = recorded.record
             log.info("mail %s", message.status, extra={"message_id": message.id, "kind": message.kind,

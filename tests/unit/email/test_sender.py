@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from pymongo.errors import AutoReconnect
 
+from runtime import retry
 from services.email.domain import DeliveryReport
 from services.email.handlers import record_reports
 from services.email.mailers import SendingFailed
@@ -212,3 +215,30 @@ class TestTwoSenders:
 
         message = await stored(outgoing, mail.id)
         assert (message.status, message.reason) == ("sent", "250 sent by the other")
+
+
+class TestStoreDown:
+    async def test_a_sent_mail_whose_outcome_cannot_be_recorded_yet_is_recorded_once_the_store_is_back(
+            self, outgoing: OutgoingStore, monkeypatch: pytest.MonkeyPatch) -> None:
+        mail, clock, mailer = a_mail(), Clock(), ScriptedMailer()
+        await queue_mail(mail, outgoing, SEAL)
+        changes, keep = 0, outgoing.change
+
+        async def down_after_the_claim(message_id: str, decide: Any) -> Any:
+            nonlocal changes
+            changes += 1
+            if changes in (2, 3):  # the first change claims the message; the next two find the store down
+                raise AutoReconnect("127.0.0.1:27017: connection closed")
+            return await keep(message_id, decide)
+
+        async def no_wait(seconds: float) -> None:
+            return None
+
+        monkeypatch.setattr(outgoing, "change", down_after_the_claim)
+        monkeypatch.setattr(retry.asyncio, "sleep", no_wait)
+        await a_sender(outgoing, mailer, clock).run_once()
+        clock.advance(LEASE * 2)  # long after the claim's lease: nothing is left to take over
+        again = await a_sender(outgoing, mailer, clock).run_once()
+
+        assert (await stored(outgoing, mail.id)).status == "sent"
+        assert (again, len(mailer.given)) == (0, 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pymongo.errors import ServerSelectionTimeoutError
 
 from contracts import Event
 from contracts.identity import RoleAssigned, RoleRevoked, UserUpserted
@@ -101,6 +102,25 @@ async def test_a_message_that_keeps_failing_is_dead_lettered_and_the_next_one_fl
     assert handled == ["fine"]
     assert [(d.group, d.topic) for d in bus.dead_letters] == [("g", "identity.users")]
     assert "cannot index this" in bus.dead_letters[0].error
+
+
+async def test_a_handler_whose_store_is_unreachable_waits_for_it_instead_of_dead_lettering() -> None:
+    bus, outage, handled = InProcessBus(attempts=2), iter(range(5)), []
+
+    async def storing(event: Event) -> None:
+        if next(outage, None) is not None:  # five tries in a row, more than the attempts a bad message gets
+            raise ServerSelectionTimeoutError("127.0.0.1:27017: [Errno 111] Connection refused")
+        handled.append(event.key())
+
+    bus.subscribe(Subscription("g", ("identity.users",), storing))
+    await bus.start()
+    await bus.publish(user_upserted(id="u1"))
+    await bus.publish(user_upserted(id="u2"))
+    await bus.drain()
+    await bus.stop()
+
+    assert handled == ["u1", "u2"]  # in order: the partition waited
+    assert bus.dead_letters == []
 
 
 async def test_an_undecodable_message_is_dead_lettered_without_calling_the_handler() -> None:
