@@ -24,7 +24,6 @@ from tests.faults.cluster_fixtures import (
     consumed,
     held_dead_letters,
     login,
-    mail_server,
     publish,
     refused_for_now,
     running,
@@ -44,12 +43,6 @@ TIMEOUT = 10.0  # the gateway's timeout for a call to a service: a refusal comes
 SETTINGS = {"EMAIL_CLAIM_LEASE_SECONDS": "5", "EMAIL_SMTP_TIMEOUT_SECONDS": "2",
             "EMAIL_RETRY_FIRST_DELAY_SECONDS": "1", "EMAIL_RETRY_FACTOR": "1", "EMAIL_SEND_ATTEMPTS": "60",
             "EMAIL_CODES_PER_AGENT_HOUR": "1000"}
-
-
-@pytest.fixture(scope="module")
-def mail() -> Iterator[MailServer]:
-    with mail_server() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

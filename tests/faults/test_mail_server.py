@@ -19,7 +19,6 @@ from tests.faults.cluster_fixtures import (
     KillableCluster,
     MailServer,
     login,
-    mail_server,
     running,
     timed,
     until,
@@ -34,12 +33,6 @@ DOWN_SECONDS = 60.0
 SETTINGS = {"EMAIL_RETRY_FIRST_DELAY_SECONDS": "5", "EMAIL_RETRY_FACTOR": "1", "EMAIL_SEND_ATTEMPTS": "24"}
 CALLERS = 3
 ANSWER_SECONDS = 10.0  # the gateway's timeout for a call to a service: no answer may take longer
-
-
-@pytest.fixture(scope="module")
-def mail() -> Iterator[MailServer]:
-    with mail_server() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

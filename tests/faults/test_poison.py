@@ -34,7 +34,6 @@ from tests.faults.cluster_fixtures import (
     MailServer,
     held_dead_letters,
     login,
-    mail_server,
     running,
     until,
 )
@@ -239,12 +238,6 @@ async def _committed_offset(cluster: KillableCluster, group: str, topic: str, pa
         return int(offsets[tp].offset) if tp in offsets else -1
     finally:
         await admin.close()
-
-
-@pytest.fixture(scope="module")
-def mail() -> Iterator[MailServer]:
-    with mail_server() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
