@@ -223,10 +223,10 @@ class Cluster:
                 client.drop_database(self.database(service))
         if self.opensearch is not None:
             httpx.delete(f"{self.opensearch}/{self.search_index}-*", timeout=30).raise_for_status()
-        asyncio.run(_delete_topics(self.kafka, self.topic_prefix))
+        asyncio.run(delete_topics(self.kafka, self.topic_prefix))
 
 
-async def _delete_topics(bootstrap: str, prefix: str) -> None:
+async def delete_topics(bootstrap: str, prefix: str) -> None:
     """Delete the topics named with `prefix` and wait until they are gone: Kafka deletes in the background."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()

@@ -3,7 +3,8 @@
 Both implementations deliver at least once, keep one entity's events in order (by key), retry a failing
 handler a few times, and then set the message aside on a dead-letter list or topic so the rest moves on. A handler
 that fails because its store cannot be reached is not the message's fault: it is retried until the store is back,
-and the message is never set aside for it.
+and the message is never set aside for it. Which errors say so is the service's to tell (`Subscription.unreachable`,
+from what its stores declare): the bus knows no store.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from pymongo.errors import ConnectionFailure
-
 from contracts import Event, decode
 from runtime import metrics, tracing
 from runtime.logs import correlation_id
@@ -26,9 +25,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Event], Awaitable[None]]
 BatchHandler = Callable[[Sequence[Event]], Awaitable[None]]
-# A store that cannot be reached (MongoDB's server selection or connection failing): waited for, not dead-lettered,
-# or every event consumed during a database outage would be set aside and its effect lost.
-UNREACHABLE: tuple[type[Exception], ...] = (ConnectionFailure,)
+Errors = tuple[type[Exception], ...]
 
 
 @dataclass(frozen=True)
@@ -46,6 +43,10 @@ class Subscription:
     # Handles many events at once where the bus reads them in batches (Kafka); a batch that fails is handed to
     # `handler` one event at a time, so only a message that keeps failing is dead-lettered.
     batch_handler: BatchHandler | None = None
+    # Errors meaning a store the handlers need cannot be reached (MongoDB's server selection failing, OpenSearch
+    # refusing connections): waited out, not counted towards dead-lettering, or every event consumed during an outage
+    # would be set aside and its effect lost. The service adds what its stores declare (runtime.service.Service).
+    unreachable: Errors = ()
 
 
 Handles = Mapping[type[Any], Callable[[Any], Awaitable[object]]]
@@ -132,7 +133,7 @@ async def _attempt(subscription: Subscription, event: Event, attempts: int, back
             return
         except Exception as error:  # any handler error is retried, then dead-lettered
             metrics.events_failed(subscription.group, event.TOPIC).inc()
-            unreachable = isinstance(error, UNREACHABLE)
+            unreachable = isinstance(error, subscription.unreachable)
             failures += not unreachable
             log.warning(
                 "handler failed, store unreachable" if unreachable else "handler failed",

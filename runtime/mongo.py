@@ -6,9 +6,14 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConnectionFailure
 
 Client = AsyncMongoClient[dict[str, Any]]
 Database = AsyncDatabase[dict[str, Any]]
+
+# The server cannot be reached: no server selected in time, a connection refused or lost, a network timeout. A handler
+# failing so waits for the server to come back (runtime.bus.Subscription.unreachable).
+UNREACHABLE: tuple[type[Exception], ...] = (ConnectionFailure,)
 
 
 def connect(url: str, database: str, app_name: str) -> tuple[Client, Database]:

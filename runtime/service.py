@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 
-from runtime.bus import Bus, Subscription
+from runtime import mongo
+from runtime.bus import Bus, Errors, Subscription
 from runtime.documents import Documents, MemoryDocuments, MongoDocuments
 from runtime.mongo import Database
 from runtime.outbox import OutboxRelay
@@ -32,12 +34,19 @@ class Infrastructure:
             return MemoryDocuments(collection, indexes)
         return MongoDocuments(self.db, collection, indexes)
 
+    @property
+    def unreachable(self) -> Errors:
+        """The errors of documents kept where they can be out of reach (MongoDB); memory is always there."""
+        return () if self.db is None else mongo.UNREACHABLE
+
 
 @dataclass
 class Service:
     name: str
     api: FastAPI
     subscriptions: Sequence[Subscription] = ()
+    # Errors meaning one of the service's stores cannot be reached: its consumers wait them out (runtime.bus).
+    unreachable: Errors = ()
     relay: OutboxRelay | None = None
     on_start: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
     on_stop: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -46,7 +55,8 @@ class Service:
 
     def attach(self, bus: Bus) -> None:
         for subscription in self.subscriptions:
-            bus.subscribe(subscription)
+            bus.subscribe(dataclasses.replace(
+                subscription, unreachable=(*subscription.unreachable, *self.unreachable)))
 
     async def start(self) -> None:
         """Run the start-up steps in the background, retried until the store answers, then relay events."""

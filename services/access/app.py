@@ -43,7 +43,7 @@ def build(settings: AccessSettings, infrastructure: Infrastructure) -> Service:
 
     return Service("access", app,
                    subscriptions=[*consumers.subscriptions(store, audit), *read_only_parts.subscriptions()],
-                   relay=relay,
+                   relay=relay, unreachable=infrastructure.unreachable,
                    on_start=[store.create_indexes, audit.create_indexes, requests.create_indexes,
                              sessions.create_indexes, seed, read_only_parts.start],
                    on_stop=[read_only_parts.stop])

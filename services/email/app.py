@@ -73,7 +73,7 @@ def build(settings: EmailSettings, infrastructure: Infrastructure) -> Service:
             await demo.seed(store)
 
     subscriptions = consumers.subscriptions(code_store, outgoing, seal, rules)
-    return Service("email", app, subscriptions=subscriptions, relay=relay,
+    return Service("email", app, subscriptions=subscriptions, relay=relay, unreachable=infrastructure.unreachable,
                    on_start=[store.create_indexes, outgoing.create_indexes, claims.create_indexes,
                              code_store.create_indexes, tallies.create_indexes, seed, sender.start],
                    on_stop=[sender.stop])

@@ -31,6 +31,7 @@ def build(settings: IdentitySettings, infrastructure: Infrastructure) -> Service
         parser.close()
 
     return Service("identity", app, subscriptions=consumers.subscriptions(store), relay=relay,
+                   unreachable=infrastructure.unreachable,
                    on_start=[store.create_indexes, seed], on_stop=[close_parser])
 
 

@@ -40,6 +40,7 @@ def build(settings: SearchSettings, infrastructure: Infrastructure) -> Service:
         app.include_router(api.router(shared))
         gauges = index_gauges(shared, bus)
         return Service("search", app, subscriptions=consumers.subscriptions(shared, replay=False),
+                       unreachable=OpenSearchSearchStore.UNREACHABLE,
                        on_start=[load_phone_metadata, shared.create_indexes, gauges.start],
                        on_stop=[gauges.stop, shared.close])
 

@@ -23,6 +23,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from opensearchpy import AsyncOpenSearch
+from opensearchpy.exceptions import ConnectionError as EngineUnreachable
 from opensearchpy.exceptions import RequestError
 
 from services.search.domain import KINDS, Entry, is_word, latest
@@ -90,7 +91,18 @@ def _clause(clause: Clause) -> Doc:
     return should[0] if len(should) == 1 else {"bool": {"should": should, "minimum_should_match": 1}}
 
 
+class Overwhelmed(Exception):
+    """OpenSearch turned writes away for now (429: its write queue is full; 503: a shard not available yet)."""
+
+
+# Reasons to wait for OpenSearch rather than give up on an event: it cannot be reached or answers too late (the
+# client's timeouts are connection errors too), or it turned the writes away for now.
+_TRANSIENT = frozenset((429, 503))
+
+
 class OpenSearchSearchStore:
+    UNREACHABLE: tuple[type[Exception], ...] = (EngineUnreachable, Overwhelmed)
+
     def __init__(self, client: AsyncOpenSearch, prefix: str = "helpdesk-search", *, shards: int = 1,
                  replicas: int = 0, refresh_interval: str = "1s", visible_at_once: bool = False) -> None:
         """`visible_at_once`: each write waits for a refresh, so a search right after it finds it (for tests and
@@ -312,6 +324,8 @@ class OpenSearchSearchStore:
                 applied[line] = False
             else:
                 failures.append(result)
+        if failures and all(failure.get("status") in _TRANSIENT for failure in failures):
+            raise Overwhelmed(f"OpenSearch put off {len(failures)} writes, first: {failures[0].get('error')}")
         if failures:
             raise RuntimeError(f"OpenSearch refused {len(failures)} writes, first: {failures[0].get('error')}")
         return applied

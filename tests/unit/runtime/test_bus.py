@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import FastAPI
+from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
+from opensearchpy.exceptions import ConnectionTimeout
 from pymongo.errors import ServerSelectionTimeoutError
 
 from contracts import Event
 from contracts.identity import RoleAssigned, RoleRevoked, UserUpserted
+from runtime import mongo
 from runtime.bus import InProcessBus, Subscription, subscribe
+from runtime.service import Infrastructure, Service
+from services.search.store import OpenSearchSearchStore
+from services.search.store.opensearch import Overwhelmed
 from tests.factories import user_upserted
 
 pytestmark = pytest.mark.unit
@@ -112,7 +119,7 @@ async def test_a_handler_whose_store_is_unreachable_waits_for_it_instead_of_dead
             raise ServerSelectionTimeoutError("127.0.0.1:27017: [Errno 111] Connection refused")
         handled.append(event.key())
 
-    bus.subscribe(Subscription("g", ("identity.users",), storing))
+    bus.subscribe(Subscription("g", ("identity.users",), storing, unreachable=mongo.UNREACHABLE))
     await bus.start()
     await bus.publish(user_upserted(id="u1"))
     await bus.publish(user_upserted(id="u2"))
@@ -121,6 +128,52 @@ async def test_a_handler_whose_store_is_unreachable_waits_for_it_instead_of_dead
 
     assert handled == ["u1", "u2"]  # in order: the partition waited
     assert bus.dead_letters == []
+
+
+@pytest.mark.parametrize("outage", [
+    OpenSearchConnectionError("N/A", "Connection refused", None),
+    ConnectionTimeout("TIMEOUT", "Read timed out", None),
+    Overwhelmed("OpenSearch put off 1 writes, first: es_rejected_execution_exception"),
+], ids=["refused", "timeout", "writes put off"])
+async def test_a_service_s_consumers_wait_out_what_its_stores_declare_unreachable(outage: Exception) -> None:
+    bus, failures, handled = InProcessBus(attempts=2), iter(range(5)), []
+
+    async def indexing(event: Event) -> None:
+        if next(failures, None) is not None:
+            raise outage
+        handled.append(event.key())
+
+    service = Service("search", FastAPI(), [Subscription("search", ("identity.users",), indexing)],
+                      unreachable=OpenSearchSearchStore.UNREACHABLE)
+    service.attach(bus)
+    await bus.start()
+    await bus.publish(user_upserted(id="u1"))
+    await bus.drain()
+    await bus.stop()
+
+    assert handled == ["u1"]
+    assert bus.dead_letters == []
+
+
+async def test_the_same_failure_is_a_bad_message_where_no_store_declares_it() -> None:
+    """A store error of a kind the service does not use (here MongoDB's, for a service kept in memory) is the
+    message's: tried, then set aside, as any other error."""
+    bus, handled = InProcessBus(attempts=2), []
+
+    async def storing(event: Event) -> None:
+        raise ServerSelectionTimeoutError("127.0.0.1:27017: [Errno 111] Connection refused")
+
+    in_memory = Infrastructure(bus)
+    service = Service("access", FastAPI(), [Subscription("access", ("identity.users",), storing)],
+                      unreachable=in_memory.unreachable)
+    service.attach(bus)
+    await bus.start()
+    await bus.publish(user_upserted(id="u1"))
+    await bus.drain()
+    await bus.stop()
+
+    assert handled == []
+    assert [d.group for d in bus.dead_letters] == ["access"]
 
 
 async def test_an_undecodable_message_is_dead_lettered_without_calling_the_handler() -> None:
