@@ -15,10 +15,9 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from pymongo import MongoClient
 
 from tests.conftest import KAFKA, MONGO, require_infra
-from tests.e2e.processes import SERVICES, Cluster, free_port, terminate, wait_for
+from tests.e2e.processes import Cluster, free_port, terminate, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -58,9 +57,7 @@ def gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
         if second is not None:
             terminate(second)
         cluster.stop_all()
-        with MongoClient[dict[str, object]](MONGO) as client:
-            for name in SERVICES:
-                client.drop_database(f"{name}_{unique}")
+        cluster.forget()
 
 
 def _second_gateway(cluster: Cluster, port: int, log: Path) -> subprocess.Popen[bytes]:
