@@ -150,6 +150,35 @@ async def replay(bootstrap: str, group: str, prefix: str = "", limit: int | None
         await consumer.stop()
 
 
+async def origins(bootstrap: str, topic: str) -> set[tuple[str, str, str]]:
+    """Where each message the dead-letter topic `topic` holds came from, as its headers say: (original topic,
+    partition, offset). Empty when the topic does not exist (yet)."""
+    async with _admin(bootstrap) as admin:
+        partitions = (await _partitions(admin, topic)).get(topic)
+    if not partitions:
+        return set()
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, client_id="helpdesk-dlq")
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in partitions]
+        first, end = await consumer.beginning_offsets(tps), await consumer.end_offsets(tps)
+        held = {tp: end[tp] for tp in tps if end[tp] > first[tp]}
+        if not held:
+            return set()
+        consumer.assign(list(held))
+        for tp in held:
+            consumer.seek(tp, first[tp])
+        found: set[tuple[str, str, str]] = set()
+        async with contextlib.aclosing(_until(consumer, held)) as records:
+            async for record in records:
+                headers = {key: value.decode(errors="replace") for key, value in record.headers}
+                found.add((headers.get("original_topic", ""), headers.get("original_partition", ""),
+                           headers.get("original_offset", "")))
+        return found
+    finally:
+        await consumer.stop()
+
+
 def _envelope_headers(value: bytes | None, headers: Mapping[str, str]) -> list[tuple[str, bytes]]:
     """The headers the bus gives a published event (event_type, correlation_id, a traceparent when there is one),
     from its body, where the dead letter lacks them."""

@@ -16,7 +16,7 @@ from faststream.message import StreamMessage
 
 from contracts import Event, decode
 from contracts.topics import dead_letter_topic
-from runtime import metrics
+from runtime import dead_letters, metrics
 from runtime.bus import DeliveryFailed, Subscription, deliver
 from runtime.lag import ConsumerLag
 from runtime.retry import until_it_works
@@ -72,6 +72,7 @@ class _Replay:
 
 class KafkaBus:
     def __init__(self, bootstrap: str, *, client_id: str, topic_prefix: str = "", attempts: int = 3) -> None:
+        self.bootstrap = bootstrap
         self.prefix = topic_prefix
         self.attempts = attempts
         self.broker = KafkaBroker(
@@ -91,6 +92,9 @@ class KafkaBus:
         self._connected = asyncio.Event()
         self._connector: asyncio.Task[None] | None = None
         self._replays: list[_Replay] = []
+        # For each replaying group, where the messages its dead-letter topic holds came from (read at the first
+        # failure): a replay meets the same poison message at every start, and sets it aside once.
+        self._set_aside: dict[str, set[tuple[str, str, str]]] = {}
         self.lag = ConsumerLag(topic_prefix)
 
     def topic(self, name: str) -> str:
@@ -188,14 +192,29 @@ class KafkaBus:
 
     async def _replay_batch(self, subscription: Subscription, replay: _Replay, records: Any) -> None:
         """Hand each record over in order. A replay commits nothing and its batches are taken as read, so a record
-        is never skipped: one that cannot be handled waits until it is set aside in the dead-letter topic."""
+        is never skipped: one that cannot be handled waits until it is set aside in the dead-letter topic, unless
+        that topic has it already (from this replica's last start, or another replica's)."""
         for record in records:
             try:
                 await deliver(subscription, record.value, self.attempts)
             except DeliveryFailed as error:  # Kafka refusing the dead-letter write: try again, the replay waits
-                await until_it_works(partial(self._dead_letter, subscription.group, record, record.value, str(error)),
-                                     "cannot dead-letter, retrying")
+                set_aside = await self._dead_letters_of(subscription.group)
+                origin = (record.topic, str(record.partition), str(record.offset))
+                if origin in set_aside:
+                    log.info("already dead-lettered", extra={"group": subscription.group, "original_topic":
+                                                             record.topic, "original_offset": record.offset})
+                else:
+                    await until_it_works(partial(self._dead_letter, subscription.group, record, record.value,
+                                                 str(error)), "cannot dead-letter, retrying")
+                    set_aside.add(origin)
             replay.handled[(record.topic, record.partition)] = record.offset
+
+    async def _dead_letters_of(self, group: str) -> set[tuple[str, str, str]]:
+        if group not in self._set_aside:
+            self._set_aside[group] = await until_it_works(
+                partial(dead_letters.origins, self.bootstrap, self.topic(dead_letter_topic(group))),
+                "cannot read the dead-letter topic, retrying", {"group": group})
+        return self._set_aside[group]
 
     async def caught_up(self) -> bool:
         for replay in self._replays:

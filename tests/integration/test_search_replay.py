@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from contracts import Event
 from helpdesk.cli import cli
+from helpdesk.cluster import delete_topics
+from runtime import dead_letters
 from runtime.kafka import KafkaBus, dead_letter_topic
 from services.search import consumers, handlers, rebuild
 from services.search.domain import user_entry
@@ -66,6 +68,7 @@ async def publisher(kafka_bootstrap: str, unique: str) -> AsyncIterator[KafkaBus
     await eventually(bus.ready, timeout=30)
     yield bus
     await bus.stop()
+    await delete_topics(kafka_bootstrap, f"t{unique}.")
 
 
 async def replica(bootstrap: str, unique: str) -> tuple[KafkaBus, MemorySearchStore]:
@@ -214,6 +217,29 @@ async def test_a_replica_sets_aside_an_event_it_cannot_index_and_still_catches_u
     assert [hit["id"] for hit in found["users"]] == ["u-fine"]
     assert sorted(d.key for d in dead) == [b"u-poison", b"u-tombstone"]
     assert all("undecodable" in dict(d.headers)["error"].decode() for d in dead)
+
+
+async def test_a_replica_started_again_does_not_set_aside_what_is_set_aside_already(
+    publisher: KafkaBus, kafka_bootstrap: str, unique: str
+) -> None:
+    """A replica replays the topics at every start and meets the same poison message each time; the dead-letter
+    topic holds it once, whichever replica set it aside first, so its count and alert tell of new failures only."""
+    await publisher.publish(org_upserted(id="o1", partner_id="p1"))
+    await publisher.broker.publish(b'{"event_type": "UserUpserted", "user": "not a user"}',
+                                   publisher.topic("identity.users"), key=b"u-poison")
+    await publisher.publish(user_upserted(id="u-fine", org_id="o1"))
+    held = []
+    for _ in range(3):  # a first start, a restart, and a second replica
+        bus, store = await replica(kafka_bootstrap, unique)
+        try:
+            await eventually(bus.caught_up, timeout=60)
+            found = await handlers.search("jane", "p1", None, 20, store)
+        finally:
+            await bus.stop()
+        assert [hit["id"] for hit in found["users"]] == ["u-fine"]
+        held.append({h.topic: h.messages for h in await dead_letters.held(kafka_bootstrap, f"t{unique}.")})
+
+    assert held == [{f"t{unique}.dlq.search": 1}] * 3
 
 
 async def _read(bootstrap: str, topic: str, count: int) -> list[Any]:
