@@ -1,5 +1,5 @@
 """What `helpdesk up --distributed` does once the local infrastructure runs: one run of the product's processes
-on it, started, shown, watched until Ctrl-C or SIGTERM, and stopped."""
+on it, started, shown, watched until Ctrl-C, SIGTERM or its terminal closing (SIGHUP), and stopped."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from pathlib import Path
 from helpdesk.cluster import Cluster, NotReady, service_of
 
 ROOT = Path(__file__).resolve().parent.parent
+# What ends a run: Ctrl-C, a `kill`, and the terminal closing. The processes run in sessions of their own (so a
+# Ctrl-C reaches only this supervisor, which stops them in order): nothing else would stop them.
+STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 READY_TIMEOUT_SECONDS = 120.0
 # Lower case, as OpenSearch wants its indices' names; nothing Kafka or MongoDB would refuse in a name.
 RUN_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
@@ -55,10 +58,10 @@ def stored_secret(path: Path) -> str:
 
 
 def supervise(cluster: Cluster, echo: Callable[[str], None]) -> int:
-    """Start every process, say where each listens and logs, wait until all are ready, then run until Ctrl-C or
-    SIGTERM (0) or until a process fails (1); every process is stopped before this returns."""
-    # Both, explicitly: a shell starting this in the background leaves SIGINT ignored.
-    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    """Start every process, say where each listens and logs, wait until all are ready, then run until Ctrl-C,
+    SIGTERM or SIGHUP (0) or until a process fails (1); every process is stopped before this returns."""
+    # Explicitly: a shell starting this in the background leaves SIGINT ignored.
+    previous = {sig: signal.signal(sig, _interrupt) for sig in STOPPING}
     for name in cluster.names:  # each start's logs on their own
         cluster.log_path(name).unlink(missing_ok=True)
     try:
@@ -75,14 +78,14 @@ def supervise(cluster: Cluster, echo: Callable[[str], None]) -> int:
         echo(f"Not ready: {error}\nStopping the others.")
         return 1
     except KeyboardInterrupt:
-        echo("Stopping every process…")
+        _say(echo, "Stopping every process…")
         return 0
     finally:
         with _uninterrupted():
             cluster.stop_all()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        echo("Stopped. The infrastructure keeps running: `helpdesk infra down` stops it.")
+        _say(echo, "Stopped. The infrastructure keeps running: `helpdesk infra down` stops it.")
 
 
 def table(cluster: Cluster) -> str:
@@ -118,10 +121,16 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _say(echo: Callable[[str], None], text: str) -> None:
+    """Tell the terminal, if there still is one: after SIGHUP writing to it may fail, and stopping goes on."""
+    with contextlib.suppress(OSError):
+        echo(text)
+
+
 @contextlib.contextmanager
 def _uninterrupted() -> Iterator[None]:
     """A second Ctrl-C must not leave processes behind halfway through stopping them."""
-    handlers = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    handlers = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOPPING}
     try:
         yield
     finally:

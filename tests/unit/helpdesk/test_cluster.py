@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
+from helpdesk import supervisor
 from helpdesk.cluster import Cluster, parse_replicas
-from helpdesk.supervisor import local_run
+from helpdesk.supervisor import local_run, supervise
 
 pytestmark = pytest.mark.unit
 
@@ -73,3 +78,47 @@ def test_a_local_run_keeps_its_email_secret_across_restarts(tmp_path: Path, monk
 
     assert first.email_secret == again.email_secret != other.email_secret
     assert first.logs == tmp_path / "distributed" / "a"
+
+
+class _Quiet(Cluster):
+    """A run whose processes are only pretended: it records being stopped, and its watch ends by a signal."""
+
+    def __init__(self, tmp_path: Path, ending: signal.Signals) -> None:
+        super().__init__("k:9092", "mongodb://db", "r1", tmp_path)
+        self.ending = ending
+        self.stopped = False
+
+    def start_all(self) -> None:
+        self.processes = {name: subprocess.Popen(["sleep", "60"]) for name in self.names}
+        self.ports = {name: 9000 + n for n, name in enumerate(self.names)}
+
+    def wait_ready(self, names: tuple[str, ...] | None = None, timeout: float = 90.0) -> None:
+        pass
+
+    def watch(self) -> str:
+        os.kill(os.getpid(), self.ending)
+        time.sleep(5)  # the signal arrives before this ends
+        raise AssertionError("the signal did not end the watch")
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            process.kill()
+            process.wait()
+        self.stopped = True
+
+
+@pytest.mark.parametrize("ending", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_ctrl_c_a_kill_or_the_terminal_closing_stops_every_process(tmp_path: Path, ending: signal.Signals) -> None:
+    run, said = _Quiet(tmp_path, ending), []
+
+    def terminal(text: str) -> None:
+        said.append(text)
+        if ending == signal.SIGHUP and text.startswith("Stopping"):
+            raise OSError(5, "Input/output error")  # the terminal is gone
+
+    code = supervise(run, terminal)
+
+    assert code == 0
+    assert run.stopped
+    assert all(process.poll() is not None for process in run.processes.values())
+    assert signal.getsignal(ending) is not supervisor._interrupt  # the handlers before the run are back
