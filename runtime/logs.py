@@ -70,7 +70,8 @@ def configure(service: str, level: str = "INFO", stream: TextIO = sys.stderr) ->
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiokafka", "pymongo", "faststream", "httpx", "uvicorn.access"):
+    # Libraries that log every call at INFO (opensearch-py: each request of search, and its 5 s index count).
+    for noisy in ("aiokafka", "pymongo", "faststream", "httpx", "uvicorn.access", "opensearch"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     for name in _REQUEST_LOGGERS:  # on the logger, not the handler: uvicorn may give its access log handlers of its own
         logging.getLogger(name).addFilter(_without_query_strings)

@@ -15,7 +15,7 @@ from runtime import logs
 pytestmark = pytest.mark.unit
 
 
-REQUEST_LOGGERS = [logging.getLogger(name) for name in ("uvicorn.access", "httpx")]
+REQUEST_LOGGERS = [logging.getLogger(name) for name in ("uvicorn.access", "httpx", "opensearch")]
 
 
 @pytest.fixture
@@ -61,3 +61,14 @@ async def test_a_request_line_is_logged_without_its_query_string(captured: io.St
     messages = [json.loads(line)["message"] for line in captured.getvalue().splitlines()]
     assert messages == ['10.0.0.7:50312 - "GET /internal/search HTTP/1.1" 200',
                         'HTTP Request: GET http://search:8002/internal/search "HTTP/1.1 200 OK"']
+
+
+def test_a_client_library_s_line_for_every_call_is_left_out_at_info_and_its_warnings_kept(
+        captured: io.StringIO) -> None:
+    engine = logging.getLogger("opensearch")  # opensearch-py: one INFO line per request
+    engine.info("POST http://127.0.0.1:9200/helpdesk-search-entries/_search [status:200 request:0.004s]")
+    engine.warning("GET http://127.0.0.1:9200/ [status:N/A request:1.001s]")
+
+    lines = [json.loads(line)["message"] for line in captured.getvalue().splitlines()]
+
+    assert lines == ["GET http://127.0.0.1:9200/ [status:N/A request:1.001s]"]
