@@ -1,6 +1,8 @@
 """The AsyncAPI 3.0.0 document of the events: every topic a channel with how Kafka keeps it, every event a message on
 it with its key, headers and payload (the event's JSON Schema, made as for contracts/schemas/), every field with its
-description, and for each topic the operation of a subscriber receiving it.
+description, and for each topic the operation of a subscriber receiving it. Each consumer group's dead-letter topic
+is a channel too, of the one message that lies there: the original message's bytes and key, with why and where from
+in the headers runtime/kafka.py gives it.
 
 `helpdesk contracts write` keeps it in contracts/asyncapi.json and `helpdesk contracts check` fails when that file
 is not what the code makes now; the gateway serves it at /asyncapi.json and shows it at /asyncapi.
@@ -19,12 +21,23 @@ from pydantic.fields import FieldInfo
 
 from contracts.envelope import Event
 from contracts.registry import event_types
-from contracts.topics import EVENT_TOPICS, REPLICATION_FACTOR, Topic, min_insync_replicas
+from contracts.topics import (
+    CONSUMER_GROUPS,
+    DEAD_LETTER_TOPICS,
+    EVENT_TOPICS,
+    REPLICATION_FACTOR,
+    Topic,
+    dead_letter_topic,
+    min_insync_replicas,
+)
 
 PATH = Path(__file__).parent / "asyncapi.json"
 KAFKA_BINDING = "0.5.0"
 SCHEMAS = "#/components/schemas/"
 HEADERS = "EventHeaders"
+DEAD_LETTER = "DeadLetter"
+DEAD_LETTER_HEADERS = "DeadLetterHeaders"
+DEAD_LETTER_TAG = "dead-letter"
 
 Document = dict[str, Any]
 
@@ -66,27 +79,89 @@ HEADER_FIELDS = {
     },
 }
 
+# The headers KafkaBus._dead_letter writes (the four required ones) and those the Kafka client adds to any write. The
+# original message's own headers are not kept.
+DEAD_LETTER_HEADER_FIELDS = {
+    "type": "object",
+    "description": "Kafka headers of a dead letter: why its consumer group set it aside, and where it lay before.",
+    "required": ["error", "original_topic", "original_partition", "original_offset"],
+    "properties": {
+        "error": {"type": "string", "maxLength": 1000,
+                  "description": "Why the group could not handle the message, cut to 1000 characters: the last "
+                                 "attempt's error once every attempt failed, or `undecodable message: …` at once when "
+                                 "the value is not an event this consumer reads (not a JSON object, an unknown "
+                                 "`event_type`, a newer `schema_version`).",
+                  "examples": ["ValueError('the index refused it')",
+                               "undecodable message: unknown event type 'UserRenamed'"]},
+        "original_topic": {"type": "string", "description": "The topic the message was read from, with the "
+                                                           "deployment's topic prefix: where `helpdesk dlq replay` "
+                                                           "puts it back.",
+                           "examples": ["identity.users"]},
+        "original_partition": {"type": "string", "pattern": "^[0-9]+$",
+                               "description": "Its partition in `original_topic`, in decimal.", "examples": ["3"]},
+        "original_offset": {"type": "string", "pattern": "^[0-9]+$",
+                            "description": "Its offset in that partition, in decimal. With the topic and partition it "
+                                           "names the message, so a replica replaying a topic sets a message aside "
+                                           "once however often it meets it.",
+                            "examples": ["0"]},
+        "correlation_id": {"type": "string", "description": "An id the Kafka client gives the dead-letter write "
+                                                           "itself, not the event's `correlation_id` (that one is in "
+                                                           "the value)."},
+        "content-type": {"type": "string", "const": "",
+                         "description": "Empty: the Kafka client writes it, and sends the value as bytes it does not "
+                                        "look into."},
+    },
+}
+DEAD_LETTER_MESSAGE = {
+    "name": DEAD_LETTER,
+    "title": DEAD_LETTER,
+    "summary": "A message its consumer group could not handle, set aside as it was read.",
+    "description": "The message as it lay on `original_topic`, its value and key unchanged, with why it was set aside "
+                   "and where it came from in its headers. A replica of the group writes it once every attempt to "
+                   "handle the message failed, so that the partition moves on; nothing else is written here.",
+    "contentType": "application/octet-stream",
+    "headers": {"$ref": SCHEMAS + DEAD_LETTER_HEADERS},
+    "payload": {"type": "string", "format": "binary",
+                "description": "The original message's value, byte for byte: an event as the channel of "
+                               "`original_topic` describes it (its `event_type` says which), or, when the error "
+                               "begins `undecodable message:`, whatever bytes were there, even none."},
+    "bindings": {"kafka": {"key": {"type": "string", "description": "The original message's key, unchanged: the id "
+                                   "of the entity its event is about, so a replay puts it back on that entity's "
+                                   "partition. Absent when the original had none.", "examples": ["u-jane"]},
+                           "bindingVersion": KAFKA_BINDING}},
+}
+DEAD_LETTER_TAGS = {DEAD_LETTER_TAG: {
+    "name": DEAD_LETTER_TAG,
+    "description": "A consumer group's dead-letter topic `dlq.<group>` holds the messages the group could not handle, "
+                   "so that its partitions move on. An operator lists them (`helpdesk dlq list`), fixes the cause and "
+                   "puts them back (`helpdesk dlq replay <group>`).",
+}}
+
 
 def document() -> Document:
     """The whole AsyncAPI document, made from the event classes and the topics' declaration."""
-    schemas: dict[str, Any] = {HEADERS: HEADER_FIELDS}
+    schemas: dict[str, Any] = {HEADERS: HEADER_FIELDS, DEAD_LETTER_HEADERS: DEAD_LETTER_HEADER_FIELDS}
     events = event_types()
     messages = {name: _message(cls, schemas) for name, cls in events.items()}
     on_topic: dict[str, list[str]] = defaultdict(list)
     for name, cls in events.items():
         on_topic[cls.TOPIC].append(name)
+    dead_letters = {topic.name: topic for topic in DEAD_LETTER_TOPICS}
+    of_group = {group: dead_letters[dead_letter_topic(group)] for group in CONSUMER_GROUPS}
     return {
         "asyncapi": "3.0.0",
         "info": INFO,
         "defaultContentType": "application/json",
         "servers": {"kafka": SERVER},
-        "channels": {topic.name: _channel(topic, on_topic[topic.name], events) for topic in EVENT_TOPICS},
-        "operations": {f"{topic.name}.receive": _operation(topic, on_topic[topic.name]) for topic in EVENT_TOPICS},
-        "components": {"messages": messages, "schemas": dict(sorted(schemas.items()))},
+        "channels": {topic.name: _channel(topic, on_topic[topic.name], events) for topic in EVENT_TOPICS}
+        | {topic.name: _dead_letter_channel(topic, group) for group, topic in of_group.items()},
+        "operations": {f"{topic.name}.receive": _operation(topic, on_topic[topic.name]) for topic in EVENT_TOPICS}
+        | {f"{topic.name}.receive": _dead_letter_operation(topic, group) for group, topic in of_group.items()},
+        "components": {"messages": messages | {DEAD_LETTER: DEAD_LETTER_MESSAGE},
+                       "schemas": dict(sorted(schemas.items())), "tags": DEAD_LETTER_TAGS},
     }
 
 
-@functools.cache
 @functools.cache
 def text() -> str:
     """The document as contracts/asyncapi.json keeps it (and the gateway serves it): the same for the same code,
@@ -143,20 +218,41 @@ def _producer(cls: type[Event]) -> str:
 
 
 def _channel(topic: Topic, names: list[str], events: dict[str, type[Event]]) -> Document:
-    kept = ("Compacted: the last event of each key is kept for ever." if topic.cleanup_policy == "compact"
-            else f"Each event is kept {topic.retention_days} day{'s' * (topic.retention_days != 1)}.")
     return {
         "address": topic.name,
         "title": topic.name,
-        "description": f"{topic.holds} Published by {_producer(events[names[0]])}. {kept}",
+        "description": f"{topic.holds} Published by {_producer(events[names[0]])}. {_kept(topic, 'event')}",
         "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in names},
-        "bindings": {"kafka": {
-            "partitions": topic.partitions,
-            "replicas": REPLICATION_FACTOR,
-            "topicConfiguration": {"cleanup.policy": [topic.cleanup_policy], "retention.ms": topic.retention_ms,
-                                   "min.insync.replicas": min_insync_replicas(REPLICATION_FACTOR)},
-            "bindingVersion": KAFKA_BINDING}},
+        "bindings": _kafka(topic),
     }
+
+
+def _dead_letter_channel(topic: Topic, group: str) -> Document:
+    return {
+        "address": topic.name,
+        "title": topic.name,
+        "description": f"{topic.holds} Written by the group's replicas, read by an operator: `helpdesk dlq list` "
+                       f"shows them, `helpdesk dlq replay {group}` puts them back. {_kept(topic, 'message')}",
+        "messages": {DEAD_LETTER: {"$ref": f"#/components/messages/{DEAD_LETTER}"}},
+        "tags": [{"$ref": f"#/components/tags/{DEAD_LETTER_TAG}"}],
+        "bindings": _kafka(topic),
+    }
+
+
+def _kept(topic: Topic, what: str) -> str:
+    if topic.retention_days is None:
+        return f"Compacted: the last {what} of each key is kept for ever."
+    return f"Each {what} is kept {topic.retention_days} day{'s' * (topic.retention_days != 1)}."
+
+
+def _kafka(topic: Topic) -> Document:
+    """The channel's Kafka binding: the topic as `helpdesk infra topics` makes it in production."""
+    return {"kafka": {
+        "partitions": topic.partitions,
+        "replicas": REPLICATION_FACTOR,
+        "topicConfiguration": {"cleanup.policy": [topic.cleanup_policy], "retention.ms": topic.retention_ms,
+                               "min.insync.replicas": min_insync_replicas(REPLICATION_FACTOR)},
+        "bindingVersion": KAFKA_BINDING}}
 
 
 def _operation(topic: Topic, names: list[str]) -> Document:
@@ -168,4 +264,21 @@ def _operation(topic: Topic, names: list[str]) -> Document:
                        "its offsets once an event is handled. It passes over event types it does not read.",
         "channel": {"$ref": f"#/channels/{topic.name}"},
         "messages": [{"$ref": f"#/channels/{topic.name}/messages/{name}"} for name in names],
+    }
+
+
+def _dead_letter_operation(topic: Topic, group: str) -> Document:
+    return {
+        "action": "receive",
+        "title": f"Receive {topic.name}",
+        "summary": f"What a reader of {topic.name} receives: the messages the consumer group `{group}` set aside.",
+        "description": "`helpdesk dlq list` reads the topic without a consumer group and commits nothing. "
+                       f"`helpdesk dlq replay {group}` reads it in a consumer group of its own, "
+                       f"`dlq-replay.{group}`, and publishes each message back on its `original_topic` with its key, "
+                       "so a message is replayed once however often the replay runs; every group reading that "
+                       "topic gets it again and, being idempotent, applies it once. A replica that replays its "
+                       "topics from the beginning reads the topic too, to set a message aside only once.",
+        "channel": {"$ref": f"#/channels/{topic.name}"},
+        "messages": [{"$ref": f"#/channels/{topic.name}/messages/{DEAD_LETTER}"}],
+        "tags": [{"$ref": f"#/components/tags/{DEAD_LETTER_TAG}"}],
     }

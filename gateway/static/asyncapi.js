@@ -1,8 +1,11 @@
 // The events' page (asyncapi.html): /asyncapi.json shown topic by topic, each event with its key, headers and every
-// field with its description. Plain DOM and text nodes only: nothing from the document is ever read as HTML.
+// field with its description, then the dead-letter topics and the one message they hold. Plain DOM and text nodes
+// only: nothing from the document is ever read as HTML.
 "use strict";
 
 const main = document.getElementById("events");
+const DEAD_LETTER = "dead-letter"; // the tag of a consumer group's dead-letter channel
+const DAY_MS = 86400000;
 
 // el("p", {class: "x"}, "text", child…): an element with its attributes and children (strings become text nodes).
 function el(tag, attributes, ...children) {
@@ -26,6 +29,11 @@ function resolve(doc, schema) {
     found = found.$ref.replace(/^#\//, "").split("/").reduce((node, key) => node[key], doc);
   }
   return found || {};
+}
+
+// The channel's dead-letter tag, or undefined for a topic of events.
+function deadLetterTag(doc, channel) {
+  return (channel.tags || []).map((tag) => resolve(doc, tag)).find((tag) => tag.name === DEAD_LETTER);
 }
 
 function refName(schema) {
@@ -94,8 +102,16 @@ function message(doc, name, ref) {
     key ? el("p", {}, el("strong", {}, "Key: "), prose(key.description)) : null,
     el("h4", {}, "Headers"),
     fields(doc, resolve(doc, msg.headers), `${name}: headers`),
-    el("h4", {}, "Fields"),
-    fields(doc, msg.payload, `${name}: fields`));
+    // An event's fields; or, for bytes kept as they came (a dead letter), what those bytes are.
+    msg.payload.properties
+      ? [el("h4", {}, "Fields"), fields(doc, msg.payload, `${name}: fields`)]
+      : [el("h4", {}, "Value"), el("p", {}, prose(msg.payload.description))]);
+}
+
+// "1 day", "30 days": the page is in English only.
+function days(ms) {
+  const count = ms / DAY_MS;
+  return `${count} ${count === 1 ? "day" : "days"}`;
 }
 
 function facts(channel) {
@@ -106,7 +122,7 @@ function facts(channel) {
     ["Partitions", kafka.partitions],
     ["Replicas", kafka.replicas],
     ["Cleanup", (config["cleanup.policy"] || []).join(", ")],
-    ["Kept", retention === -1 ? "for ever" : `${retention / 86400000} days`],
+    ["Kept", retention === -1 ? "for ever" : days(retention)],
   ];
   return el("dl", {class: "facts"}, items.flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, value)]));
 }
@@ -119,16 +135,40 @@ function topic(doc, id, channel) {
     Object.entries(channel.messages).map(([name, ref]) => message(doc, name, ref)));
 }
 
+// Every dead-letter topic in one section: each with how Kafka keeps it, then the message they share, shown once.
+function deadLetters(doc, channels) {
+  const shared = Object.assign({}, ...channels.map(([, channel]) => channel.messages));
+  return el("section", {class: "dead-letters", id: "dead-letters", "aria-labelledby": "heading-dead-letters"},
+    el("h2", {id: "heading-dead-letters"}, "Dead-letter topics"),
+    el("p", {}, prose(deadLetterTag(doc, channels[0][1]).description)),
+    channels.map(([id, channel]) =>
+      el("section", {class: "dead-letter", id: `topic-${id}`, "aria-labelledby": `heading-${id}`,
+        "data-testid": "dead-letter-topic"},
+      el("h3", {id: `heading-${id}`}, channel.address),
+      el("p", {}, prose(channel.description)),
+      facts(channel))),
+    el("p", {}, "Every dead-letter topic holds the same message:"),
+    Object.entries(shared).map(([name, ref]) => message(doc, name, ref)));
+}
+
+function links(channels, withMessages) {
+  return el("ul", {}, channels.map(([id, channel]) =>
+    el("li", {}, el("a", {href: `#topic-${id}`}, channel.address),
+      withMessages ? [" ", el("span", {class: "muted"}, Object.keys(channel.messages).join(", "))] : null)));
+}
+
 function render(doc) {
   const channels = Object.entries(doc.channels);
+  const events = channels.filter(([, channel]) => !deadLetterTag(doc, channel));
+  const dead = channels.filter(([, channel]) => deadLetterTag(doc, channel));
   main.replaceChildren(
     el("p", {}, prose(doc.info.description)),
     el("nav", {class: "topics", "aria-label": "Topics"},
       el("h2", {}, "Topics"),
-      el("ul", {}, channels.map(([id, channel]) =>
-        el("li", {}, el("a", {href: `#topic-${id}`}, channel.address), " ",
-          el("span", {class: "muted"}, Object.keys(channel.messages).join(", ")))))),
-    ...channels.map(([id, channel]) => topic(doc, id, channel)));
+      links(events, true),
+      dead.length ? [el("h3", {}, "Dead-letter topics"), links(dead, false)] : null),
+    ...events.map(([id, channel]) => topic(doc, id, channel)),
+    dead.length ? deadLetters(doc, dead) : null);
   main.removeAttribute("aria-busy");
 }
 

@@ -1,11 +1,12 @@
 """The AsyncAPI document: kept in the repo as the events make it, valid AsyncAPI 3.0.0, and saying every event,
-topic, key and field."""
+topic, key and field, dead-letter topics and their headers included."""
 
 from __future__ import annotations
 
 import copy
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import jsonschema_rs
@@ -14,7 +15,8 @@ import pytest
 from contracts import asyncapi
 from contracts.compat import current_schemas
 from contracts.registry import event_types
-from contracts.topics import EVENT_TOPICS
+from contracts.topics import CONSUMER_GROUPS, DAY_MS, DEAD_LETTER_DAYS, DEAD_LETTER_TOPICS, EVENT_TOPICS, TOPICS
+from runtime.kafka import KafkaBus
 
 pytestmark = pytest.mark.unit
 
@@ -64,11 +66,12 @@ def test_the_validation_refuses_a_document_that_is_not_asyncapi_3(validator: Any
 def test_every_topic_is_a_channel_named_by_its_address_with_how_kafka_keeps_it() -> None:
     channels = asyncapi.document()["channels"]
 
-    assert list(channels) == [topic.name for topic in EVENT_TOPICS]
-    for topic in EVENT_TOPICS:
+    assert list(channels) == [topic.name for topic in TOPICS]
+    for topic in TOPICS:
         kafka = channels[topic.name]["bindings"]["kafka"]
         assert channels[topic.name]["address"] == topic.name
         assert kafka["topicConfiguration"]["cleanup.policy"] == [topic.cleanup_policy]
+        assert kafka["topicConfiguration"]["retention.ms"] == topic.retention_ms
         assert kafka["partitions"] == topic.partitions
 
 
@@ -105,8 +108,64 @@ def test_every_header_of_a_published_event_is_described() -> None:
 
     assert set(headers["properties"]) == {"event_type", "correlation_id", "traceparent"}
     assert all(field["description"] for field in headers["properties"].values())
-    assert {m["headers"]["$ref"] for m in document["components"]["messages"].values()} == {
+    assert {document["components"]["messages"][name]["headers"]["$ref"] for name in event_types()} == {
         "#/components/schemas/EventHeaders"}
+
+
+def test_every_dead_letter_topic_is_a_channel_of_dead_letters_kept_a_month_with_a_readers_operation() -> None:
+    document = asyncapi.document()
+
+    assert [topic.name for topic in DEAD_LETTER_TOPICS] == [f"dlq.{group}" for group in CONSUMER_GROUPS]
+    for group in CONSUMER_GROUPS:
+        channel = document["channels"][f"dlq.{group}"]
+        operation = document["operations"][f"dlq.{group}.receive"]
+        assert channel["messages"] == {"DeadLetter": {"$ref": "#/components/messages/DeadLetter"}}
+        assert channel["bindings"]["kafka"]["topicConfiguration"]["retention.ms"] == DEAD_LETTER_DAYS * DAY_MS
+        assert f"Each message is kept {DEAD_LETTER_DAYS} days." in channel["description"]
+        assert f"`helpdesk dlq replay {group}`" in channel["description"]
+        assert channel["tags"] == [{"$ref": "#/components/tags/dead-letter"}]
+        assert (operation["action"], operation["channel"]) == ("receive", {"$ref": f"#/channels/dlq.{group}"})
+        assert operation["messages"] == [{"$ref": f"#/channels/dlq.{group}/messages/DeadLetter"}]
+    assert "dead-letter" not in json.dumps([document["channels"][topic.name] for topic in EVENT_TOPICS])
+
+
+def test_a_dead_letter_is_described_as_the_original_messages_bytes_and_key() -> None:
+    message = asyncapi.document()["components"]["messages"]["DeadLetter"]
+
+    assert message["headers"] == {"$ref": "#/components/schemas/DeadLetterHeaders"}
+    assert (message["contentType"], message["payload"]["format"]) == ("application/octet-stream", "binary")
+    assert "byte for byte" in message["payload"]["description"]
+    assert message["bindings"]["kafka"]["key"]["description"].startswith("The original message's key, unchanged")
+
+
+async def test_every_header_the_bus_gives_a_dead_letter_is_described_and_fits_its_schema(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    written: list[tuple[bytes, str, bytes | None, dict[str, str]]] = []
+
+    async def publish(body: bytes, topic: str, *, key: bytes | None, headers: dict[str, str]) -> None:
+        written.append((body, topic, key, headers))
+
+    bus = KafkaBus("127.0.0.1:1", client_id="test")  # never connected: the write is caught before the broker
+    monkeypatch.setattr(bus.broker, "publish", publish)
+    record = SimpleNamespace(topic="identity.users", partition=3, offset=41, key=b"u-jane")
+    headers_schema = asyncapi.document()["components"]["schemas"]["DeadLetterHeaders"]
+
+    await bus._dead_letter("search", record, b"not an event", "undecodable message: " + "x" * 2000)
+
+    [(body, topic, key, headers)] = written
+    assert (body, topic, key) == (b"not an event", "dlq.search", b"u-jane")
+    assert set(headers) == set(headers_schema["required"])
+    assert all(headers_schema["properties"][name]["description"] for name in headers)
+    assert list(jsonschema_rs.validator_for(headers_schema).iter_errors(headers)) == []
+    assert (headers["original_partition"], headers["original_offset"]) == ("3", "41")
+
+
+def test_the_dead_letter_headers_refuse_a_dead_letter_without_its_origin() -> None:
+    headers_schema = asyncapi.document()["components"]["schemas"]["DeadLetterHeaders"]
+    without_offset = {"error": "ValueError('the index refused it')", "original_topic": "identity.users",
+                      "original_partition": "3"}
+
+    assert not jsonschema_rs.validator_for(headers_schema).is_valid(without_offset)
 
 
 def test_every_field_has_a_description() -> None:
