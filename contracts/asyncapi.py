@@ -79,11 +79,12 @@ HEADER_FIELDS = {
     },
 }
 
-# The headers KafkaBus._dead_letter writes (the four required ones) and those the Kafka client adds to any write. The
-# original message's own headers are not kept.
+# The headers KafkaBus._dead_letter writes (the four required ones) beside the original message's own, which it keeps.
 DEAD_LETTER_HEADER_FIELDS = {
     "type": "object",
-    "description": "Kafka headers of a dead letter: why its consumer group set it aside, and where it lay before.",
+    "description": "Kafka headers of a dead letter: the original message's own headers as they were (an event's "
+                   "`event_type`, `correlation_id` and `traceparent`), with why its consumer group set it aside and "
+                   "where it lay before.",
     "required": ["error", "original_topic", "original_partition", "original_offset"],
     "properties": {
         "error": {"type": "string", "maxLength": 1000,
@@ -104,12 +105,16 @@ DEAD_LETTER_HEADER_FIELDS = {
                                            "names the message, so a replica replaying a topic sets a message aside "
                                            "once however often it meets it.",
                             "examples": ["0"]},
-        "correlation_id": {"type": "string", "description": "An id the Kafka client gives the dead-letter write "
-                                                           "itself, not the event's `correlation_id` (that one is in "
-                                                           "the value)."},
-        "content-type": {"type": "string", "const": "",
-                         "description": "Empty: the Kafka client writes it, and sends the value as bytes it does not "
-                                        "look into."},
+        "event_type": {"type": "string", "description": "The original message's `event_type` header, when it had "
+                                                       "one.", "examples": ["UserUpserted"]},
+        "correlation_id": {"type": "string", "description": "The original message's `correlation_id` header (the "
+                                                           "event's), when it had one; a replay puts it back with "
+                                                           "the event."},
+        "traceparent": {"type": "string", "description": "The original message's `traceparent` header, when it had "
+                                                        "one."},
+        "content-type": {"type": "string",
+                         "description": "Written by the Kafka client with any message, empty: the value is bytes it "
+                                        "does not look into."},
     },
 }
 DEAD_LETTER_MESSAGE = {

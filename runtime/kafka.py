@@ -226,7 +226,11 @@ class KafkaBus:
         return min((replay.progress() for replay in self._replays), default=1.0)
 
     async def _dead_letter(self, group: str, raw: Any, body: bytes, error: str) -> None:
+        """Set the message aside as it was read: its value, key and headers (the event's type, correlation id and
+        trace, which a replay puts back with it), and why and where from in headers of its own."""
+        kept = {name: value.decode(errors="replace") for name, value in getattr(raw, "headers", None) or ()}
         headers = {
+            **kept,
             "error": error[:1000],
             "original_topic": str(getattr(raw, "topic", "")),
             "original_partition": str(getattr(raw, "partition", "")),
