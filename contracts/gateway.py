@@ -35,8 +35,14 @@ class AgentActionRecorded(Event):
     target_id: str = Field(description="Id of what was touched (an order's number); for a search, what the agent "
                                        "typed.", examples=["u-jane", "WO-100200"])
     org_id: str = Field(description="The customer org the action touched; the topic is keyed by it. Empty for a "
-                                    "search not limited to one customer.", examples=["o-acme"])
+                                    "search not limited to one customer, which is keyed by `agent_id` instead.",
+                        examples=["o-acme"])
     reason: str | None = Field(None, description="Why the agent did it, in the agent's words (a ticket number or a "
                                                  "sentence), when the action asks for one: a read-only session, a "
                                                  "request for admin access, an admin change; null otherwise.",
                                examples=["Ticket 4711: cannot join meetings"])
+
+    def key(self) -> str:
+        """The customer's id; for a search over all the partner's customers, the agent's, so that the most frequent
+        action spreads over the partitions instead of filling the one of the empty key."""
+        return self.org_id or self.agent_id

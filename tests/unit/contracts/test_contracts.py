@@ -11,6 +11,7 @@ from contracts import decode, event_types, registry
 from contracts.access import AccessRevoked
 from contracts.compat import breaking_changes, current_schemas, stored_schemas
 from contracts.envelope import schema_version_field
+from contracts.gateway import AgentActionRecorded
 from contracts.identity import Device, DeviceUpserted, Org, OrgUpserted, PhoneNumber, User, UserUpserted
 
 pytestmark = pytest.mark.unit
@@ -31,6 +32,15 @@ def test_an_event_survives_the_wire_and_is_keyed_by_its_entity() -> None:
     assert again == event
     assert again.event_type == "UserUpserted"
     assert event.key() == "u1"
+
+
+def test_an_agent_action_is_keyed_by_its_customer_and_a_search_over_all_customers_by_its_agent() -> None:
+    def action(org_id: str) -> AgentActionRecorded:
+        return AgentActionRecorded(agent_id="u-agent", agent_email="agent@northwind.example", action="search",
+                                   target_type="search", target_id="jane", org_id=org_id)
+
+    assert action("o-acme").key() == "o-acme"
+    assert action("").key() == "u-agent"  # not the empty key, where every such search would share one partition
 
 
 def test_every_event_id_is_a_distinct_random_uuid() -> None:
