@@ -42,6 +42,7 @@ async def test_a_record_that_cannot_be_set_aside_holds_the_replay_until_it_can(m
             raise ConnectionError("Kafka refuses writes")
 
     monkeypatch.setattr(bus, "_dead_letter", dead_letter)
+    monkeypatch.setattr(kafka.dead_letters, "origins", _holding())
     monkeypatch.setattr(kafka.asyncio, "sleep", no_wait)
     replay = _Replay(("identity.users",))
     records = [_record(0, user_upserted(id="u0").to_json()), _record(1, b"not an event"),
@@ -52,6 +53,49 @@ async def test_a_record_that_cannot_be_set_aside_holds_the_replay_until_it_can(m
     assert handled == ["u0", "u2"]
     assert attempts == [b"k1", b"k1", b"k1"]  # the bad record, until it was set aside; nothing skipped
     assert replay.handled == {("identity.users", 0): 2}
+
+
+async def test_a_replay_sets_aside_only_what_its_dead_letter_topic_does_not_hold_and_reads_that_once(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handler(event: Event) -> None:
+        raise AssertionError("no record here is an event")
+
+    async def no_wait(_: float) -> None:
+        return None
+
+    bus = KafkaBus("127.0.0.1:1", client_id="test")
+    set_aside: list[bytes | None] = []
+    reads: list[str] = []
+
+    async def dead_letter(group: str, raw: Any, body: bytes | None, error: str) -> None:
+        set_aside.append(raw.key)
+
+    monkeypatch.setattr(bus, "_dead_letter", dead_letter)
+    monkeypatch.setattr(kafka.dead_letters, "origins", _holding({("identity.users", "0", "0")}, reads,
+                                                                 failures=2))
+    monkeypatch.setattr(kafka.asyncio, "sleep", no_wait)
+    subscription = Subscription("search", ("identity.users",), handler, replay=True)
+    replay = _Replay(("identity.users",))
+
+    await bus._replay_batch(subscription, replay, [_record(0, b"bad"), _record(1, b"bad")])
+    await bus._replay_batch(subscription, replay, [_record(1, b"bad"), _record(2, b"bad")])  # met again
+
+    assert set_aside == [b"k1", b"k2"]  # offset 0 was there before this start; 1 is set aside once
+    assert reads == ["dlq.search"] * 3  # read once, after two failures to reach Kafka
+    assert replay.handled == {("identity.users", 0): 2}
+
+
+def _holding(origins: set[tuple[str, str, str]] | None = None, reads: list[str] | None = None,
+             failures: int = 0) -> Any:
+    """dead_letters.origins as a dead-letter topic holding `origins` answers it, after `failures` failed reads."""
+    async def origins_of(bootstrap: str, topic: str) -> set[tuple[str, str, str]]:
+        if reads is not None:
+            reads.append(topic)
+            if len(reads) <= failures:
+                raise ConnectionError("Kafka unreachable")
+        return set(origins or ())
+    return origins_of
 
 
 async def test_a_failing_batch_is_handled_one_event_at_a_time_and_only_the_bad_one_set_aside(
