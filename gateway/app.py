@@ -14,7 +14,7 @@ from gateway.audit import AuditTrail, Commands
 from gateway.auth import TokenIssuer, Verifier
 from gateway.clients import Services
 from gateway.config import GatewaySettings
-from gateway.edge import SecurityHeaders, TrustedHosts
+from gateway.edge import PrivateMetrics, SecurityHeaders, TrustedHosts
 from gateway.jwks import JwksVerifier
 from gateway.limits import RateLimit, RequestLimits
 from gateway.roles import RoleProjection
@@ -71,6 +71,7 @@ def build(settings: GatewaySettings, services: Services, bus: Bus, checks: dict[
     app.add_middleware(RequestLimits, max_body=settings.max_body_bytes, max_query=settings.max_query_chars,
                        large_bodies={operator.IMPORT_PATH: settings.max_import_bytes}, max_path=settings.max_path_bytes)
     app.add_middleware(TrustedHosts, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(PrivateMetrics)
     app.add_middleware(SecurityHeaders)  # added last, so outermost: on every answer, refusals included
     for router in ROUTERS:
         app.include_router(router)

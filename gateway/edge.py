@@ -1,4 +1,5 @@
-"""What the gateway tells browsers on every answer, and the Host names it answers to at all."""
+"""What the gateway tells browsers on every answer, the Host names it answers to at all, and who may read its
+metrics."""
 
 from __future__ import annotations
 
@@ -76,3 +77,21 @@ class TrustedHosts(HttpMiddleware):
             return False
         host = (found["ipv6"] or found["name"]).lower()
         return host in self.names or host.endswith(self.suffixes)
+
+
+class PrivateMetrics(HttpMiddleware):
+    """ASGI middleware: `/metrics` answers only a request that reached the process directly, as Prometheus scraping a
+    pod at its IP does. One that came through an HTTP proxy (ingress-nginx, a cloud load balancer: each adds
+    `X-Forwarded-For`, some `Forwarded`) is answered 404, as an address that does not exist: the metrics stay
+    inside the cluster whatever the proxy in front of the gateway routes to it."""
+
+    PATH = "/metrics"
+    PROXY_HEADERS = ("forwarded", "x-forwarded-for")
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == self.PATH:
+            headers = Headers(scope=scope)
+            if any(name in headers for name in self.PROXY_HEADERS):
+                await error_response(404, "not_found", "Nothing was found at this address.")(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -1,5 +1,6 @@
 """The gateway's HTTP edge: over-long addresses and ids, clients that leave mid-import, the headers that protect a
-browser, the API and events docs served from the product's own files, and the Host names the gateway answers to."""
+browser, the API and events docs served from the product's own files, the Host names the gateway answers to, and its
+metrics kept from callers outside the cluster."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml  # type: ignore[import-untyped]  # no stubs among the dev dependencies
 from starlette.datastructures import Headers
 
 from contracts import asyncapi
@@ -33,6 +36,7 @@ ID_ROUTES = [
     ("PUT", "/api/v1/partner/helpdesk-agents/{}", ADMIN, "u-nobody"),
     ("DELETE", "/api/v1/partner/helpdesk-agents/{}", ADMIN, "u-nobody"),
 ]
+GATEWAY_MANIFEST = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "base" / "gateway.yaml"
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
@@ -310,6 +314,30 @@ async def test_probes_and_metrics_answer_at_the_pods_own_address(product: Produc
     assert (await client.get(f"{path}/x", headers={"Host": "10.1.2.3:8000"})).status_code == 400
 
 
+def _gateway_manifest(kind: str) -> Any:
+    return next(d for d in yaml.safe_load_all(GATEWAY_MANIFEST.read_text()) if d and d["kind"] == kind)
+
+
+def _kubelet_probes() -> list[tuple[str, dict[str, str]]]:
+    """The gateway Deployment's probes as the kubelet sends them: the path, and the headers (the pod's address as
+    Host unless the probe names one)."""
+    (container,) = _gateway_manifest("Deployment")["spec"]["template"]["spec"]["containers"]
+    probes = [container[kind]["httpGet"] for kind in ("readinessProbe", "livenessProbe")]
+    return [(probe["path"], {"Host": "10.1.2.3:8000", "User-Agent": "kube-probe/1.34", "Accept": "*/*",
+                             **{header["name"]: header["value"] for header in probe.get("httpHeaders", [])}})
+            for probe in probes]
+
+
+async def test_the_probes_answer_the_kubelet_as_the_manifest_calls_them() -> None:
+    allowed_hosts = json.loads(_gateway_manifest("ConfigMap")["data"]["GATEWAY_ALLOWED_HOSTS"])
+    settings = GatewaySettings(auth_mode="demo", allowed_hosts=allowed_hosts)
+    probes = _kubelet_probes()
+    async with running(settings) as (_, client):
+        answers = {path: (await client.get(path, headers=headers)).status_code for path, headers in probes}
+
+    assert answers == {"/readyz": 200, "/healthz": 200}
+
+
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.1:8000", "localhost:8000", "LOCALHOST", "[::1]:8000"])
 async def test_the_local_names_are_allowed_by_default(product: Product, host: str) -> None:
     _, client = product
@@ -325,3 +353,24 @@ async def test_the_allowed_names_come_from_the_settings() -> None:
         local = await client.get("/", headers={"Host": "127.0.0.1"})
 
     assert (named.status_code, wildcard.status_code, local.status_code) == (200, 200, 400)
+
+
+# The metrics: inside the cluster only
+
+@pytest.mark.parametrize("proxy", [{"X-Forwarded-For": "203.0.113.7"},
+                                   {"Forwarded": "for=203.0.113.7;proto=https"},
+                                   {"X-Forwarded-For": "203.0.113.7, 10.0.0.5", "Forwarded": "for=203.0.113.7"}])
+async def test_metrics_asked_through_a_proxy_are_answered_as_an_unknown_address(
+        product: Product, proxy: dict[str, str]) -> None:
+    """The Ingress publishes every path of the gateway and adds X-Forwarded-For to each request: the metrics answer
+    only a scrape that reaches the pod directly."""
+    _, client = product
+    public = {"Host": "localhost", **proxy}
+
+    metrics = await client.get("/metrics", headers=public)
+    unknown = await client.get("/no/such/page", headers=public)
+
+    assert unknown.status_code == 404
+    assert (metrics.status_code, metrics.json()) == (404, unknown.json())
+    assert {name: metrics.headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
+    assert (await client.get("/metrics", headers={"Host": "10.1.2.3:8000"})).status_code == 200

@@ -305,6 +305,24 @@ def test_production_keeps_two_pods_of_every_service_through_a_node_drain() -> No
         assert budget.get("maxUnavailable", fewest - budget.get("minAvailable", fewest)) == 1, name
 
 
+def test_every_deployment_spreads_its_replicas_over_the_nodes(manifests: list[Manifest]) -> None:
+    """Two replicas on one node go down together with it; the scheduler's own default spread allows that."""
+    deployments = _all(manifests, "Deployment")
+    assert {d["metadata"]["name"] for d in deployments} == set(SETTINGS)
+    for deployment in deployments:
+        name = deployment["metadata"]["name"]
+        constraints = deployment["spec"]["template"]["spec"].get("topologySpreadConstraints", [])
+        by_node = [c for c in constraints if c["topologyKey"] == "kubernetes.io/hostname"]
+        assert len(by_node) == 1, name
+        spread = by_node[0]
+        assert spread["maxSkew"] == 1, name
+        # A preference: a full or cordoned node must not leave a replica pending, nor stall a rollout.
+        assert spread["whenUnsatisfiable"] == "ScheduleAnyway", name
+        spread_over = [d["metadata"]["name"] for d in deployments if _selects(spread["labelSelector"], _pod_labels(d))]
+        assert spread_over == [name]
+        assert spread.get("matchLabelKeys") == ["pod-template-hash"], name  # a rollout spreads its own new pods
+
+
 def test_dev_runs_one_pod_of_each_service_with_the_demo_logins() -> None:
     manifests = rendered("dev")
     assert not _all(manifests, "HorizontalPodAutoscaler")
@@ -367,6 +385,25 @@ def test_the_ingress_sends_everything_to_the_gateway_service_over_tls_for_a_host
             backend = path["backend"]["service"]
             assert backend["name"] == "gateway"
             assert [p for p in service_ports if backend["port"] in ({"name": p.get("name")}, {"number": p["port"]})]
+
+
+def _denied(ingress: Manifest) -> set[str]:
+    """The addresses ingress-nginx refuses every path of this Ingress to."""
+    denylist = ingress["metadata"].get("annotations", {}).get("nginx.ingress.kubernetes.io/denylist-source-range", "")
+    return {address.strip() for address in denylist.split(",")}
+
+
+def test_the_ingress_refuses_the_metrics_to_every_address_on_every_host_it_publishes() -> None:
+    """Defence in depth: the gateway itself refuses a scrape that came through a proxy (gateway/edge.py)."""
+    ingresses = _all(rendered("production"), "Ingress")
+    published = {rule["host"] for ingress in ingresses for rule in ingress["spec"]["rules"]}
+    refusing = [ingress for ingress in ingresses if {"0.0.0.0/0", "::/0"} <= _denied(ingress)]
+    assert len(refusing) == 1
+    refused = refusing[0]["spec"]
+    assert refused["ingressClassName"] == _one(ingresses, "Ingress", "gateway")["spec"]["ingressClassName"]
+    assert {rule["host"] for rule in refused["rules"]} == published
+    for rule in refused["rules"]:  # the annotation refuses every path of its Ingress: /metrics alone
+        assert [(path["path"], path["pathType"]) for path in rule["http"]["paths"]] == [("/metrics", "Exact")]
 
 
 def _admitted(policies: list[Manifest], pod: dict[str, str], port: dict[str, Any],
