@@ -24,6 +24,9 @@ class RateLimit:
     name: str = field(kw_only=True)
     _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        metrics.enforcing(self.name)  # its refusals shown at 0 from the start
+
     def take(self, key: str) -> None:
         """Spend one token of `key`, or raise 429 with the seconds until the next one."""
         now = self.clock()

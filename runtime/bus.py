@@ -170,6 +170,7 @@ class InProcessBus:
         self._running = False
 
     def subscribe(self, subscription: Subscription) -> None:
+        metrics.consuming(subscription.group, subscription.topics)
         consumer = _Consumer(subscription)
         self._consumers.append(consumer)
         for topic in dict.fromkeys(subscription.topics):  # a topic named twice is still read once

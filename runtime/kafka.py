@@ -101,6 +101,7 @@ class KafkaBus:
         return self.prefix + name
 
     def subscribe(self, subscription: Subscription) -> None:
+        metrics.consuming(subscription.group, subscription.topics)
         if subscription.replay:
             self._subscribe_replay(subscription)
             return

@@ -74,6 +74,9 @@ MAILS = Counter(
     "helpdesk_mails_total", "Tries to send a mail, by what became of it: sent, deferred (tried again later), "
     "failed (given up), suppressed (not sent: the address is on the suppression list).", ("outcome",),
     registry=REGISTRY)
+MAILS_WAITING = Gauge(  # shown only where a mail sender runs (`show`)
+    "helpdesk_mails_waiting", "Mails queued or deferred, not yet sent, failed or suppressed, as the sender last found "
+    "them (at most 500, what it reads at a look); every replica sees the same queue.", registry=None)
 RATE_LIMIT_REFUSALS = Counter(
     "helpdesk_rate_limit_refusals_total", "Requests refused with 429 by a rate limit (search, code_per_user, "
     "code_per_agent).", ("limit",), registry=REGISTRY)
@@ -101,6 +104,23 @@ def dead_lettered(group: str, topic: str) -> None:
 
 def rate_limit_refused(limit: str) -> None:
     RATE_LIMIT_REFUSALS.labels(limit).inc()
+
+
+# A labelled counter has no series until its first count, and the first count then appears already at 1: with no
+# `_created` series, Prometheus's increase() and rate() see no change, and the first dead letter would alert no one.
+# So each series this process can count is shown at 0 as soon as it is known (the mail outcomes: by the sender).
+def consuming(group: str, topics: Iterable[str]) -> None:
+    """Show a consumer group's counts of its topics at 0 from the moment it subscribes."""
+    for topic in topics:
+        events_consumed(group, topic)
+        events_failed(group, topic)
+        EVENTS_DEAD_LETTERED.labels(group, topic)
+
+
+def enforcing(*limits: str) -> None:
+    """Show the refusals of the rate limits this process enforces at 0 from the moment it has them."""
+    for limit in limits:
+        RATE_LIMIT_REFUSALS.labels(limit)
 
 
 _shown: set[Gauge | Histogram] = set()

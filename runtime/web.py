@@ -237,16 +237,20 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 
 
 class HttpMetrics(HttpMiddleware):
-    """ASGI middleware: every answer counted by method, route template and status, and timed. The route is the one
-    the router matched, read from the scope once the answer is sent; a path no route matched counts as "unmatched",
-    and a method outside the usual ones as "other", so a caller cannot make new series. Outside the middlewares
-    that create_app installs, so the 503 answering an unexpected error is counted; a gateway's own refusals at its
-    edge (unknown Host, oversized requests), added outside it, are not."""
+    """ASGI middleware: every answer counted by method, route template and status, and timed. The route is the
+    template of the route or mount the router matched, read from the scope once the answer is sent (`/static` for
+    any file under it, never the file's name); a path no route matched counts as "unmatched", and a method outside
+    the usual ones as "other", so a caller cannot make new series. Outside the middlewares that create_app installs,
+    so the 503 answering an unexpected error is counted; a gateway's own refusals at its edge (unknown Host,
+    oversized requests), added outside it, are not."""
 
     def __init__(self, app: ASGIApp) -> None:
         super().__init__(app)
         # Each series' counter and histogram, looked up once: this runs on every request.
         self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        # The template of each endpoint, by its id, that is not one of FastAPI's own routes (a mount, /openapi.json,
+        # /docs): endpoints live as long as the app, and some apps cannot be hashed.
+        self._templates: dict[int, str] = {}
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         status = 500  # what the server answers when an error escapes before any answer began
@@ -265,13 +269,34 @@ class HttpMetrics(HttpMiddleware):
 
     def _count(self, scope: Scope, status: int, seconds: float) -> None:
         method = scope["method"] if scope["method"] in _METHODS else "other"
-        key = (method, getattr(scope.get("route"), "path", "unmatched"), status)
+        key = (method, self._template(scope), status)
         series = self._series.get(key)
         if series is None:
             series = self._series[key] = (metrics.HTTP_REQUESTS.labels(method, key[1], str(status)),
                                           metrics.HTTP_REQUEST_DURATION.labels(method, key[1]))
         series[0].inc()
         series[1].observe(seconds)
+
+    def _template(self, scope: Scope) -> str:
+        route = scope.get("route")  # FastAPI's routes name themselves in the scope
+        if route is not None:
+            return str(route.path)
+        # Starlette's routes and mounts leave only their endpoint (a mount's: the app mounted there).
+        endpoint = scope.get("endpoint")
+        if endpoint is None:
+            return "unmatched"
+        template = self._templates.get(id(endpoint))
+        if template is None:
+            template = self._templates[id(endpoint)] = _template_of(endpoint, scope.get("router"))
+        return template
+
+
+def _template_of(endpoint: object, router: object) -> str:
+    """The path template of the router's route or mount that answers with this endpoint."""
+    for route in getattr(router, "routes", ()):
+        if endpoint is getattr(route, "endpoint", None) or endpoint is getattr(route, "app", None):
+            return str(route.path)
+    return "unmatched"
 
 
 def health_router(checks: Mapping[str, Check]) -> APIRouter:

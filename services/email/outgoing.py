@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import Event
-from runtime import tracing
+from runtime import logs, tracing
 from runtime.documents import Documents
 from runtime.times import utc_now
 from runtime.versioned import Versioned, VersionedStore
@@ -94,6 +94,8 @@ class OutgoingMessage(Versioned):
     claim: str | None = None
     claimed_at: datetime | None = None
     traceparent: str = Field("", description="The trace of what queued it, so its sending is logged in that trace.")
+    correlation_id: str = Field("", description="The correlation id of the request that queued it, so every line its "
+                                                "sending logs carries it.")
 
     def seen(self) -> RecentMessage:
         return RecentMessage(kind=self.kind, subject=self.subject, status=self.status, at=self.at, reason=self.reason)
@@ -163,7 +165,7 @@ async def queue_mail(mail: Mail, store: OutgoingStore, seal: Seal, events: Seque
     now = utc_now()
     message = OutgoingMessage(id=mail.id, to=mail.to, kind=mail.kind, locale=mail.locale, subject=mail.subject,
                               sealed_body=seal_body(mail, seal), queued_at=now, at=now,
-                              traceparent=tracing.current_traceparent())
+                              traceparent=tracing.current_traceparent(), correlation_id=logs.correlation_id.get())
     outcome = await store.change(mail.id, lambda current: (message, events) if current is None else None)
     if outcome.changed:
         store.queued()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
 
-from runtime import metrics, tracing
+from runtime import logs, metrics, tracing
 from runtime.retry import until_it_works
 from runtime.timer import Timer
 from runtime.times import utc_now
@@ -49,6 +50,7 @@ class MailSender:
         self.timer = Timer(self._send_due, clock=now, longest=timedelta(seconds=interval))
         for outcome in OUTCOMES:  # each shown from the start, at 0, so that a rate over it is defined
             metrics.MAILS.labels(outcome)
+        metrics.show(metrics.MAILS_WAITING)
 
     @classmethod
     def for_settings(cls, settings: EmailSettings, outgoing: OutgoingStore, claims: ClaimStore,
@@ -63,20 +65,22 @@ class MailSender:
         self.timer.kick()
 
     async def run_once(self) -> int:
-        """Try every message due now, oldest due first; return how many this sender tried."""
+        """Try every message due now, oldest due first; return how many this sender tried. What still waits then is
+        shown as helpdesk_mails_waiting, which an operator watches go to zero before rotating EMAIL_SECRET."""
         now = self.now()
-        due = [m for m in await self.outgoing.waiting_messages() if sending.claimable(m, now, self.lease)]
+        waiting = await self.outgoing.waiting_messages()
+        due = [m for m in waiting if sending.claimable(m, now, self.lease)]
         tried = 0
         for message in sorted(due, key=lambda m: m.due_at or m.queued_at):
             tried += await self.try_sending(message)
+        if tried:  # what this look sent, failed or suppressed no longer waits: read again rather than guessed
+            waiting = await self.outgoing.waiting_messages()
+        metrics.MAILS_WAITING.set(len(waiting))
         return tried
 
     async def try_sending(self, message: OutgoingMessage) -> bool:
-        """Claim the message as read and try it once; False when it changed since or another sender holds it.
-        What it logs belongs to the trace of what queued the message."""
-        if not message.traceparent:
-            return await self._try_sending(message)
-        with tracing.consuming("send mail", message.traceparent):
+        """Claim the message as read and try it once; False when it changed since or another sender holds it."""
+        with _as_queued(message):
             return await self._try_sending(message)
 
     async def _try_sending(self, message: OutgoingMessage) -> bool:
@@ -151,6 +155,21 @@ class MailSender:
         # ends. When the next retry is due is not tracked here: the timer looks every `interval` at the latest.
         await self.run_once()
         return None
+
+
+@contextmanager
+def _as_queued(message: OutgoingMessage) -> Iterator[None]:
+    """The correlation id and the trace of the request that queued the message, for every line its sending logs: a
+    mail without them logs none, rather than those of whatever the sender did before."""
+    token = logs.correlation_id.set(message.correlation_id)
+    try:
+        if message.traceparent:
+            with tracing.consuming("send mail", message.traceparent):
+                yield
+        else:
+            yield
+    finally:
+        logs.correlation_id.reset(token)
 
 
 def _decision(outcome: Outcome) -> Callable[[OutgoingMessage | None], Decision[OutgoingMessage]]:

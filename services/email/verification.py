@@ -36,6 +36,9 @@ class CodeRules:
     per_user: Limit
     per_agent: Limit
 
+    def __post_init__(self) -> None:
+        metrics.enforcing("code_per_user", "code_per_agent")  # the names reserve_code counts refusals under
+
 
 class CodeRequest(BaseModel):
     """An agent's request for a code for one user, as the gateway makes it once the agent may see the user."""

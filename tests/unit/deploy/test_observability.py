@@ -10,15 +10,16 @@ from typing import Any
 import pytest
 import yaml  # type: ignore[import-untyped]  # no stubs among the dev dependencies
 
-from tests.unit.deploy.kustomize import DEPLOY
+from tests.unit.deploy.kustomize import DEPLOY, K8S
 
 pytestmark = pytest.mark.unit
 
 DASHBOARD = DEPLOY / "grafana" / "helpdesk.json"
 ALERTS = DEPLOY / "prometheus" / "alerts.yaml"
 PROMETHEUS = DEPLOY / "prometheus" / "prometheus.yaml"
+OPERATIONS = DEPLOY.parent / "docs" / "operations.md"
 
-# The metric names every process serves (issue 17), each with its type; every series also has a `service` label.
+# The metric names the processes serve, each with its type; every series also has a `service` label.
 METRICS = {
     "helpdesk_http_requests_total": "counter",
     "helpdesk_http_request_duration_seconds": "histogram",
@@ -32,6 +33,7 @@ METRICS = {
     "helpdesk_search_index_entries": "gauge",
     "helpdesk_search_replay_progress_ratio": "gauge",
     "helpdesk_mails_total": "counter",
+    "helpdesk_mails_waiting": "gauge",
     "helpdesk_rate_limit_refusals_total": "counter",
 }
 HISTOGRAM_SERIES = ("_bucket", "_sum", "_count")
@@ -75,6 +77,43 @@ def _assert_agreed(series: set[str], where: str) -> None:
             assert name != _metric(name), f"{where}: a histogram is read through its _bucket/_sum/_count series"
 
 
+_AGGREGATION = re.compile(r"\b(sum|min|max|avg|group|stddev|stdvar|count|count_values|topk|bottomk|quantile)"
+                          r"\s*(?:(by|without)\s*\(([^()]*)\))?\s*\(")
+
+
+def _mixed_namespaces(expression: str) -> list[str]:
+    """The parts of a PromQL expression that would add up, compare or average series of different namespaces: an
+    aggregation that drops the `namespace` label, a vector match on labels without it, an absent() that names none."""
+    mixed = []
+    for aggregation in _AGGREGATION.finditer(expression):
+        _, clause, labels = aggregation.groups()
+        named = {label.strip() for label in (labels or "").split(",")}
+        if not clause or (clause == "by") != ("namespace" in named):  # `by` must name it, `without` must not
+            mixed.append(aggregation[0])
+    mixed += [match[0] for match in re.finditer(r"\b(?:on|ignoring)\s*\(([^()]*)\)", expression)
+              if "namespace" not in match[1]]
+    mixed += [match[0] for match in re.finditer(r"\babsent\w*\(([^()]*)\)", expression)
+              if "namespace=" not in match[1]]
+    return mixed
+
+
+def _scraped_namespaces() -> set[str]:
+    (job,) = yaml.safe_load(PROMETHEUS.read_text())["scrape_configs"]
+    (discovery,) = job["kubernetes_sd_configs"]
+    return set(discovery["namespaces"]["names"])
+
+
+def _scraped_services() -> set[str]:
+    """The `service` label of every pod deploy/k8s/base asks Prometheus to scrape (its app.kubernetes.io/name)."""
+    services = set()
+    for manifest in sorted((K8S / "base").glob("*.yaml")):
+        for document in yaml.safe_load_all(manifest.read_text()):
+            template = (document or {}).get("spec", {}).get("template", {}).get("metadata", {})
+            if template.get("annotations", {}).get("prometheus.io/scrape") == "true":
+                services.add(template["labels"]["app.kubernetes.io/name"])
+    return services
+
+
 def _alert_rules() -> list[dict[str, Any]]:
     loaded = yaml.safe_load(ALERTS.read_text())
     return [rule for group in loaded["groups"] for rule in group["rules"]]
@@ -97,6 +136,35 @@ def test_the_expression_reader_finds_metric_names_and_nothing_else() -> None:
         _assert_agreed({"helpdesk_http_requests"}, "a typo")
     with pytest.raises(AssertionError):
         _assert_agreed({"helpdesk_outbox_relay_delay_seconds"}, "a histogram read as a gauge")
+
+
+def test_the_namespace_check_finds_what_would_add_namespaces_up() -> None:
+    assert _mixed_namespaces('sum by (namespace, service) (rate(x[5m])) / on (namespace, service) '
+                             'max without (pod) (y) unless absent(up{namespace="helpdesk"}) or z == 0') == []
+    assert _mixed_namespaces("sum by (service) (rate(x[5m]))") == ["sum by (service) ("]
+    assert _mixed_namespaces("sum(rate(x[5m]))") == ["sum("]
+    assert _mixed_namespaces("count without (namespace) (x)") == ["count without (namespace) ("]
+    assert _mixed_namespaces("x / on (service) y") == ["on (service)"]
+    assert _mixed_namespaces('absent(up{service="gateway"})') == ['absent(up{service="gateway"})']
+
+
+def test_every_alert_keeps_each_namespace_apart() -> None:
+    # prometheus.yaml scrapes production and dev alike: a sum over both would let one hide or raise the other.
+    for rule in _alert_rules():
+        assert _mixed_namespaces(rule["expr"]) == [], rule["alert"]
+
+
+def test_a_service_is_absent_for_as_long_as_no_pod_of_it_is_scraped() -> None:
+    (rule,) = [rule for rule in _alert_rules() if rule["alert"] == "HelpdeskServiceAbsent"]
+    term = r'absent\(up\{job="partner-helpdesk", namespace="([a-z0-9-]+)", service="([a-z]+)"\}\)'
+    expression = " ".join(rule["expr"].split())
+
+    # absent() of each service in each namespace, and nothing that looks back over a window (offset, *_over_time),
+    # which would resolve the alert once the service has been gone longer than the window.
+    assert re.fullmatch(f"{term}(?: or {term})*", expression), expression
+    assert set(re.findall(term, expression)) == {(namespace, service) for namespace in _scraped_namespaces()
+                                                 for service in _scraped_services()}
+    assert _scraped_services() == {"gateway", "identity", "search", "email", "access"}
 
 
 def test_every_alert_is_complete_and_reads_only_agreed_metrics() -> None:
@@ -141,9 +209,10 @@ def test_every_dashboard_panel_reads_only_agreed_metrics_from_the_chosen_data_so
     variables = {variable["name"]: variable for variable in dashboard["templating"]["list"]}
     assert (variables["datasource"]["type"], variables["datasource"]["query"]) == ("datasource", "prometheus")
     chosen = {"type": "prometheus", "uid": "${datasource}"}
-    assert variables["service"]["datasource"] == chosen
-    _assert_agreed(_series(variables["service"]["query"]["query"].removeprefix("label_values(").split(",")[0]),
-                   "the service variable")
+    for name in ("namespace", "service"):
+        assert variables[name]["datasource"] == chosen, name
+        _assert_agreed(_series(variables[name]["query"]["query"].removeprefix("label_values(").split(",")[0]),
+                       f"the {name} variable")
     for title, target in _dashboard_targets():
         assert target["datasource"] == chosen, title
         assert 'service=~"$service"' in target["expr"], title
@@ -153,6 +222,21 @@ def test_every_dashboard_panel_reads_only_agreed_metrics_from_the_chosen_data_so
     for panel in dashboard["panels"]:
         if panel["type"] != "row":
             assert panel["datasource"] == chosen, panel["title"]
+
+
+def test_the_dashboard_shows_one_namespace_at_a_time() -> None:
+    variables = {variable["name"]: variable for variable in _dashboard()["templating"]["list"]}
+    namespace = variables["namespace"]
+
+    # One namespace chosen, never all: production's and dev's series would add up in every panel's sums.
+    assert (namespace["type"], namespace["multi"], namespace["includeAll"]) == ("query", False, False)
+    assert namespace["query"]["query"] == 'label_values(up{job="partner-helpdesk"}, namespace)'
+    assert 'namespace="$namespace"' in variables["service"]["query"]["query"]
+    for title, target in _dashboard_targets():
+        selectors = re.findall(r"\{([^{}]*)\}", target["expr"])
+        assert selectors, title
+        for selector in selectors:
+            assert 'namespace="$namespace"' in selector, (title, selector)
 
 
 def test_the_dashboard_shows_every_agreed_metric() -> None:
@@ -173,3 +257,13 @@ def test_the_dashboard_panels_have_their_own_ids_and_places() -> None:
                  for y in range(place["y"], place["y"] + place["h"])}
         assert not cells & taken, f"{panel['title']} overlaps another panel"
         taken |= cells
+
+
+
+def test_the_operations_guide_names_every_alert_and_only_those() -> None:
+    guide = OPERATIONS.read_text()
+    watch = guide.split("## What to watch and alert on", 1)[1].split("\n## ", 1)[0]
+    alerts = {rule["alert"] for rule in _alert_rules()}
+
+    assert set(re.findall(r"\bHelpdesk[A-Z][A-Za-z]+", guide)) <= alerts
+    assert alerts - set(re.findall(r"\bHelpdesk[A-Z][A-Za-z]+", watch)) == set()

@@ -4,7 +4,7 @@ format, with the process's service label on every sample and no tenant's data in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,9 +15,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from contracts import Event
 from gateway.config import GatewaySettings
+from gateway.limits import RateLimit
 from runtime import metrics
-from runtime.bus import Subscription
-from runtime.kafka import _Replay
+from runtime.bus import InProcessBus, Subscription
+from runtime.kafka import KafkaBus, _Replay
 from runtime.lag import ConsumerLag
 from tests.factories import user_upserted
 from tests.product import login, running
@@ -204,3 +205,76 @@ def test_a_kafka_replay_shows_its_progress_through_what_its_topics_held() -> Non
     replay.handled = {("identity.users", 0): 4}
 
     assert (not_looked, replay.progress()) == (0.0, 5 / 15)
+
+
+async def _ignore(event: Event) -> None:
+    """A handler for subscriptions that are made and never fed."""
+
+
+# Each bus as a service's process makes it; the Kafka one is never started, so no broker is needed to subscribe.
+BUSES: dict[str, Callable[[], InProcessBus | KafkaBus]] = {
+    "in-process": InProcessBus, "kafka": lambda: KafkaBus("127.0.0.1:1", client_id="zero-probe")}
+
+
+@pytest.mark.parametrize("kind", BUSES)
+def test_a_subscription_shows_its_counts_at_zero_before_its_first_event(kind: str) -> None:
+    # A series that first appears at 1 has no increase for Prometheus: the first dead letter would alert no one.
+    group = f"zero-probe-{kind}"
+    metrics.serve_as("helpdesk")
+
+    BUSES[kind]().subscribe(Subscription(group, ("identity.users", "identity.orgs"), _ignore))
+    samples = parsed(metrics.exposition().decode())
+
+    for topic in ("identity.users", "identity.orgs"):
+        labels = frozenset({"service": "helpdesk", "group": group, "topic": topic}.items())
+        for series in ("helpdesk_events_consumed_total", "helpdesk_events_failed_total",
+                       "helpdesk_events_dead_lettered_total"):
+            assert samples.get((series, labels)) == 0, (series, topic)
+
+
+def test_a_rate_limit_shows_its_refusals_at_zero_once_it_is_made() -> None:
+    metrics.serve_as("helpdesk")
+
+    RateLimit(burst=1, per_minute=1, name="zero-probe")
+    samples = parsed(metrics.exposition().decode())
+
+    assert samples.get(("helpdesk_rate_limit_refusals_total",
+                        frozenset({"service": "helpdesk", "limit": "zero-probe"}.items()))) == 0
+
+
+async def test_the_product_shows_every_count_an_alert_reads_from_its_start() -> None:
+    async with running() as (product, client):
+        samples = await scrape(client)
+        subscriptions = [s for service in (*product.services.values(), product.gateway) for s in service.subscriptions]
+
+    shown = {(name, frozenset(labels - {("service", "helpdesk")})) for name, labels in samples}
+    assert subscriptions
+    for subscription in subscriptions:
+        for topic in subscription.topics:
+            labels = frozenset({"group": subscription.group, "topic": topic}.items())
+            for series in ("helpdesk_events_consumed_total", "helpdesk_events_failed_total",
+                           "helpdesk_events_dead_lettered_total"):
+                assert (series, labels) in shown, (series, subscription.group, topic)
+    for outcome in ("sent", "deferred", "failed", "suppressed"):
+        assert ("helpdesk_mails_total", frozenset({("outcome", outcome)})) in shown, outcome
+    for limit in ("search", "code_per_user", "code_per_agent"):
+        assert ("helpdesk_rate_limit_refusals_total", frozenset({("limit", limit)})) in shown, limit
+
+
+async def test_the_api_document_and_static_files_are_counted_by_their_route_never_by_file_name() -> None:
+    async with running() as (_, client):
+        before = await scrape(client)
+
+        answers = [(await client.get(path)).status_code
+                   for path in ("/openapi.json", "/static/app.js", "/static/app.css", "/static/no-such-file.js")]
+        after = await scrape(client)
+        text = (await client.get("/metrics")).text
+
+    assert answers == [200, 200, 200, 404]
+    requests = "helpdesk_http_requests_total"
+    assert moved(before, after, requests, method="GET", route="/openapi.json", status="200") == 1
+    assert moved(before, after, requests, method="GET", route="/static", status="200") == 2
+    assert moved(before, after, requests, method="GET", route="/static", status="404") == 1
+    assert moved(before, after, "helpdesk_http_request_duration_seconds_count", method="GET", route="/static") == 3
+    assert moved(before, after, requests, method="GET", route="unmatched", status="200") == 0
+    assert not [name for name in ("app.js", "app.css", "no-such-file") if name in text]
