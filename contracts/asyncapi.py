@@ -76,6 +76,9 @@ HEADER_FIELDS = {
                                                         "any trace.",
                         "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
                         "examples": ["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"]},
+        "content-type": {"type": "string",
+                         "description": "Written by the Kafka client with any message, empty: the body is JSON "
+                                        "bytes it does not look into."},
     },
 }
 

@@ -106,7 +106,8 @@ def test_every_header_of_a_published_event_is_described() -> None:
     document = asyncapi.document()
     headers = document["components"]["schemas"]["EventHeaders"]
 
-    assert set(headers["properties"]) == {"event_type", "correlation_id", "traceparent"}
+    # The bus's three (runtime/kafka.py KafkaBus.publish), and the one the Kafka client adds to every message.
+    assert set(headers["properties"]) == {"event_type", "correlation_id", "traceparent", "content-type"}
     assert all(field["description"] for field in headers["properties"].values())
     assert {document["components"]["messages"][name]["headers"]["$ref"] for name in event_types()} == {
         "#/components/schemas/EventHeaders"}
