@@ -34,7 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 INFRA_SCRIPT = ROOT / "deploy" / "local" / "infra.sh"
 # How every process serves HTTP: the C parser (httptools) and event loop (uvloop) rather than the pure-Python ones
 # (11 to 16% less CPU per request through the gateway); logging as `runtime.logs` configures it.
-SERVER: dict[str, Any] = {"http": "httptools", "loop": "uvloop", "log_config": None}
+# timeout_keep_alive: uvicorn's default, named because the gateway's clients close idle connections sooner
+# (helpdesk.distributed.IDLE_CONNECTION_SECONDS).
+SERVER: dict[str, Any] = {"http": "httptools", "loop": "uvloop", "log_config": None, "timeout_keep_alive": 5}
 DEMO_AUTH_WARNING = (
     "WARNING: GATEWAY_AUTH_MODE=demo: anyone who can reach this gateway signs in as any user by naming their "
     "e-mail, with no password. Use it only for a demo or local development, never with real data.")

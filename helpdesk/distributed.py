@@ -57,9 +57,20 @@ def build(name: ServiceName, settings: CommonSettings) -> FastAPI:
     return service.api
 
 
+# How long the gateway keeps an idle connection to a service: well below the services' own idle timeout
+# (helpdesk.cli.SERVER, uvicorn's timeout_keep_alive), so that the gateway, not the service, closes it, and a request
+# is not sent on a connection the service is closing at that moment.
+IDLE_CONNECTION_SECONDS = 2.0
+
+
+def service_http(url: str, settings: GatewaySettings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(settings.service_timeout_seconds),
+                             limits=httpx.Limits(keepalive_expiry=IDLE_CONNECTION_SECONDS))
+
+
 def _gateway(settings: GatewaySettings) -> FastAPI:
     def http(url: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(settings.service_timeout_seconds))
+        return service_http(url, settings)
 
     services = Services(identity=IdentityClient(http(settings.identity_url)),
                         search=SearchClient(http(settings.search_url)), email=EmailClient(http(settings.email_url)),

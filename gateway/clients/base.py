@@ -7,6 +7,7 @@ goes through the service's middleware, routes, validation and refusals, and its 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -19,8 +20,12 @@ from runtime import tracing
 from runtime.logs import correlation_id
 from runtime.web import CORRELATION_HEADER, ApiError
 
+log = logging.getLogger(__name__)
+
 Found = TypeVar("Found")
 Content = bytes | AsyncIterator[bytes] | None
+# Requests that mean the same asked twice: sent again once when the connection failed under them.
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +57,12 @@ class Channel(Protocol):
 
 
 class OverHttp:
-    """A service in another process, over one pooled keep-alive HTTP/1.1 client (`helpdesk.distributed`)."""
+    """A service in another process, over one pooled keep-alive HTTP/1.1 client (`helpdesk.distributed`).
+
+    A pooled connection can be closed by the service (its idle timeout) just as a request is sent on it: the request
+    fails without having been read. An idempotent request is then sent once more, on a fresh connection; one that
+    timed out is not (the service may be working on it), nor a POST or an upload.
+    """
 
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
@@ -64,11 +74,21 @@ class OverHttp:
                                               timeout=None if streamed else httpx.USE_CLIENT_DEFAULT)
         except (httpx.InvalidURL, ValueError) as error:
             raise Unsendable from error
-        try:
-            response = await self.http.send(request)
-        except httpx.HTTPError as error:
-            raise Unreachable from error
-        return Reply(response.status_code, response.headers.get("Retry-After"), response.content)
+        again = method in IDEMPOTENT and not streamed
+        while True:
+            try:
+                response = await self.http.send(request)
+            except httpx.TimeoutException as error:
+                raise Unreachable from error
+            except httpx.TransportError as error:
+                if not again:
+                    raise Unreachable from error
+                again = False
+                log.info("connection to a service failed, asking again", extra={"error": repr(error)})
+                continue
+            except httpx.HTTPError as error:
+                raise Unreachable from error
+            return Reply(response.status_code, response.headers.get("Retry-After"), response.content)
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -110,10 +130,14 @@ class ServiceClient:
             raise ApiError(422, "invalid_input", "This request cannot be looked up as it is: check the ids and text "
                            "it contains.") from error
         except Unreachable as error:
+            # Said once here, so that an operator finds why agents were answered 503 (not the path: it holds ids).
+            log.warning("service unreachable", extra={"to_service": self.name, "method": method,
+                                                      "error": repr(error.__cause__ or error)})
             raise ApiError(503, "service_unavailable",
                            f"The {self.name} service is not reachable right now. Please try again shortly.",
                            headers={"Retry-After": "5"}) from error
         if reply.status >= 500:
+            log.warning("service failed", extra={"to_service": self.name, "method": method, "status": reply.status})
             raise ApiError(503, "service_unavailable",
                            f"The {self.name} service cannot answer right now. Please try again shortly.",
                            headers={"Retry-After": "5"})
