@@ -102,11 +102,11 @@ def test_an_import_through_the_product_freezes_no_garbage_per_record_while_agent
     assert done.returncode == 0, done.stderr[-3000:]
     searches, garbage = json.loads(done.stdout.splitlines()[-1])
 
-    assert searches > 20  # the searches did run during the imports' batches
+    assert searches > 20, (searches, garbage)  # the searches did run during the imports' batches
     # What the importing requests and the product's background work (relay, consumers) had alive at a freeze: a few
     # dozen, up to 145 seen on a busy machine. Never per record: one reference cycle left per record of these 24,000
     # lines is over 16,000 frozen objects; freezing while searches were in flight left 1,700 to 9,000.
-    assert garbage < 500
+    assert garbage < 500, (searches, garbage)
 
 
 def import_while_agents_search() -> tuple[int, int]:
