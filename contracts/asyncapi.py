@@ -105,8 +105,9 @@ DEAD_LETTER_HEADER_FIELDS = {
                                "description": "Its partition in `original_topic`, in decimal.", "examples": ["3"]},
         "original_offset": {"type": "string", "pattern": "^[0-9]+$",
                             "description": "Its offset in that partition, in decimal. With the topic and partition it "
-                                           "names the message, so a replica replaying a topic sets a message aside "
-                                           "once however often it meets it.",
+                                           "names the message: a replica replaying a topic does not set aside again "
+                                           "a message the topic holds when it starts (two replicas starting at the "
+                                           "same moment may each set it aside once).",
                             "examples": ["0"]},
         "event_type": {"type": "string", "description": "The original message's `event_type` header, when it had "
                                                        "one.", "examples": ["UserUpserted"]},

@@ -19,7 +19,7 @@ from contracts.topics import dead_letter_topic
 from runtime import dead_letters, metrics
 from runtime.bus import DeliveryFailed, Subscription, deliver
 from runtime.lag import ConsumerLag
-from runtime.retry import until_it_works
+from runtime.retry import FIRST_DELAY, LONGEST_DELAY, until_it_works
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +92,9 @@ class KafkaBus:
         self._connected = asyncio.Event()
         self._connector: asyncio.Task[None] | None = None
         self._replays: list[_Replay] = []
-        # For each replaying group, where the messages its dead-letter topic holds came from (read at the first
-        # failure): a replay meets the same poison message at every start, and sets it aside once.
+        # For each replaying group, where the messages its dead-letter topic held came from, read at this process's
+        # first failure, and what it set aside since: a replay meets the same poison message at every start and sets
+        # it aside only if the topic does not hold it yet (replicas starting at the same moment may each write it).
         self._set_aside: dict[str, set[tuple[str, str, str]]] = {}
         self.lag = ConsumerLag(topic_prefix)
 
@@ -153,21 +154,34 @@ class KafkaBus:
                 events.append((record, decode(record.value)))
             except ValueError as error:
                 await self._dead_letter(subscription.group, record, record.value, f"undecodable message: {error}")
-        try:
-            await subscription.batch_handler([event for _, event in events])
-            for _, event in events:
-                metrics.events_consumed(subscription.group, event.TOPIC).inc()
-            return
-        except Exception as error:  # a failing batch is retried one event at a time
-            for _, event in events:  # an attempt at each of its events failed
-                metrics.events_failed(subscription.group, event.TOPIC).inc()
-            log.warning("batch failed, handling its events one by one",
-                        extra={"group": subscription.group, "events": len(events), "error": repr(error)})
+        delay = FIRST_DELAY
+        while True:
+            try:
+                await subscription.batch_handler([event for _, event in events])
+                for _, event in events:
+                    metrics.events_consumed(subscription.group, event.TOPIC).inc()
+                return
+            except subscription.unreachable as error:  # the store is out of reach: the whole batch waits for it
+                self._count_failed(subscription, events)
+                log.warning("batch failed, store unreachable", extra={"group": subscription.group,
+                                                                       "events": len(events), "error": repr(error)})
+                await asyncio.sleep(delay)  # one write of the batch once it is back, not one per event
+                delay = min(delay * 2, LONGEST_DELAY)
+            except Exception as error:  # a failing batch is retried one event at a time
+                self._count_failed(subscription, events)
+                log.warning("batch failed, handling its events one by one",
+                            extra={"group": subscription.group, "events": len(events), "error": repr(error)})
+                break
         for record, event in events:
             try:
                 await deliver(subscription, event, self.attempts)
             except DeliveryFailed as error:
                 await self._dead_letter(subscription.group, record, record.value, str(error))
+
+    @staticmethod
+    def _count_failed(subscription: Subscription, events: list[tuple[Any, Event]]) -> None:
+        for _, event in events:  # an attempt at each of the batch's events failed
+            metrics.events_failed(subscription.group, event.TOPIC).inc()
 
     def _subscribe_replay(self, subscription: Subscription) -> None:
         """Every partition from the beginning, without a group and committing nothing. In batches: replaying a
@@ -229,7 +243,8 @@ class KafkaBus:
     async def _dead_letter(self, group: str, raw: Any, body: bytes, error: str) -> None:
         """Set the message aside as it was read: its value, key and headers (the event's type, correlation id and
         trace, which a replay puts back with it), and why and where from in headers of its own."""
-        kept = {name: value.decode(errors="replace") for name, value in getattr(raw, "headers", None) or ()}
+        # A header may have no value at all (Kafka allows it): kept as an empty one, as this write must not fail.
+        kept = {name: (value or b"").decode(errors="replace") for name, value in getattr(raw, "headers", None) or ()}
         headers = {
             **kept,
             "error": error[:1000],

@@ -223,7 +223,8 @@ async def test_a_replica_started_again_does_not_set_aside_what_is_set_aside_alre
     publisher: KafkaBus, kafka_bootstrap: str, unique: str
 ) -> None:
     """A replica replays the topics at every start and meets the same poison message each time; the dead-letter
-    topic holds it once, whichever replica set it aside first, so its count and alert tell of new failures only."""
+    topic holds it once, set aside by the replica that met it first, so its count and alert tell of new failures
+    only (replicas started one after the other: two starting at the same moment may each write it once)."""
     await publisher.publish(org_upserted(id="o1", partner_id="p1"))
     await publisher.broker.publish(b'{"event_type": "UserUpserted", "user": "not a user"}',
                                    publisher.topic("identity.users"), key=b"u-poison")

@@ -24,7 +24,7 @@ from typing import Any
 
 from opensearchpy import AsyncOpenSearch
 from opensearchpy.exceptions import ConnectionError as EngineUnreachable
-from opensearchpy.exceptions import RequestError
+from opensearchpy.exceptions import RequestError, TransportError
 
 from services.search.domain import KINDS, Entry, is_word, latest
 from services.search.query import Clause
@@ -92,12 +92,15 @@ def _clause(clause: Clause) -> Doc:
 
 
 class Overwhelmed(Exception):
-    """OpenSearch turned writes away for now (429: its write queue is full; 503: a shard not available yet)."""
+    """OpenSearch turned writes away for now: 429 (its write queue or a circuit breaker is full), 502/503/504 (no
+    cluster manager, a shard not available yet, a proxy in front of it without an answer)."""
 
 
 # Reasons to wait for OpenSearch rather than give up on an event: it cannot be reached or answers too late (the
-# client's timeouts are connection errors too), or it turned the writes away for now.
+# client's timeouts are connection errors too), or it turned the writes away for now, one by one in a bulk answer
+# (_TRANSIENT) or the whole request (_PUT_OFF).
 _TRANSIENT = frozenset((429, 503))
+_PUT_OFF = frozenset((429, 502, 503, 504))
 
 
 class OpenSearchSearchStore:
@@ -180,6 +183,14 @@ class OpenSearchSearchStore:
         return await self.apply_many([entry]) > 0
 
     async def apply_many(self, entries: Sequence[Entry]) -> int:
+        try:
+            return await self._apply_many(entries)
+        except TransportError as error:  # the whole request answered "not now": wait, as for single writes put off
+            if error.status_code in _PUT_OFF:
+                raise Overwhelmed(f"OpenSearch answered {error.status_code}: {error.error}") from error
+            raise
+
+    async def _apply_many(self, entries: Sequence[Entry]) -> int:
         if not self._indexed:  # a consumer may start before the service's start-up step made them
             await self.create_indexes()
         newest = latest(entries)

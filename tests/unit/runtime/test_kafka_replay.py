@@ -152,3 +152,46 @@ async def test_a_batch_that_succeeds_is_handled_once_as_a_whole() -> None:
     await bus._deliver_batch(subscription, [_record(n, user_upserted(id=f"u{n}").to_json()) for n in range(3)])
 
     assert batches == [["u0", "u1", "u2"]]
+
+
+async def test_a_message_with_a_header_without_a_value_is_set_aside_with_its_headers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    bus = KafkaBus("127.0.0.1:1", client_id="test")
+    written: list[dict[str, str]] = []
+
+    async def publish(body: bytes, topic: str, *, key: bytes | None, headers: dict[str, str]) -> None:
+        written.append(headers)
+
+    monkeypatch.setattr(bus.broker, "publish", publish)
+    record = SimpleNamespace(topic="identity.users", partition=0, offset=7, key=b"k7", value=b"not an event",
+                             headers=[("event_type", b"UserUpserted"), ("empty", None)])
+
+    await bus._dead_letter("search", record, record.value, "undecodable message: not an event")
+
+    assert written == [{"event_type": "UserUpserted", "empty": "", "error": "undecodable message: not an event",
+                        "original_topic": "identity.users", "original_partition": "0", "original_offset": "7"}]
+
+
+async def test_a_batch_whose_store_is_unreachable_waits_whole_rather_than_one_event_at_a_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    outage, batches = iter(range(2)), []
+
+    async def handle_many(events: Sequence[Event]) -> None:
+        batches.append([e.key() for e in events])
+        if next(outage, None) is not None:
+            raise ConnectionError("the store is out of reach")
+
+    async def handler(event: Event) -> None:
+        raise AssertionError("not called one by one")
+
+    async def no_wait(_: float) -> None:
+        return None
+
+    monkeypatch.setattr(kafka.asyncio, "sleep", no_wait)
+    bus = KafkaBus("127.0.0.1:1", client_id="test")
+    subscription = Subscription("search", ("identity.users",), handler, batch_handler=handle_many,
+                                unreachable=(ConnectionError,))
+
+    await bus._deliver_batch(subscription, [_record(n, user_upserted(id=f"u{n}").to_json()) for n in range(3)])
+
+    assert batches == [["u0", "u1", "u2"]] * 3  # two failed while the store was away, then the one write
