@@ -64,17 +64,17 @@ IDLE_CONNECTION_SECONDS = 2.0
 
 
 def service_http(url: str, settings: GatewaySettings) -> httpx.AsyncClient:
+    """The gateway's pooled client to one service: the settings' timeout for an answer, idle connections closed
+    before the service would close them."""
     return httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(settings.service_timeout_seconds),
                              limits=httpx.Limits(keepalive_expiry=IDLE_CONNECTION_SECONDS))
 
 
 def _gateway(settings: GatewaySettings) -> FastAPI:
-    def http(url: str) -> httpx.AsyncClient:
-        return service_http(url, settings)
-
-    services = Services(identity=IdentityClient(http(settings.identity_url)),
-                        search=SearchClient(http(settings.search_url)), email=EmailClient(http(settings.email_url)),
-                        access=AccessClient(http(settings.access_url)))
+    services = Services(identity=IdentityClient(service_http(settings.identity_url, settings)),
+                        search=SearchClient(service_http(settings.search_url, settings)),
+                        email=EmailClient(service_http(settings.email_url, settings)),
+                        access=AccessClient(service_http(settings.access_url, settings)))
     bus = KafkaBus(settings.kafka_bootstrap, client_id="gateway", topic_prefix=settings.topic_prefix,
                    attempts=settings.delivery_attempts)
     gateway = gateway_app.build(settings, services, bus, {"bus": bus.ready})

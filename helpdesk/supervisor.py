@@ -60,8 +60,10 @@ def stored_secret(path: Path) -> str:
 def supervise(cluster: Cluster, echo: Callable[[str], None]) -> int:
     """Start every process, say where each listens and logs, wait until all are ready, then run until Ctrl-C,
     SIGTERM or SIGHUP (0) or until a process fails (1); every process is stopped before this returns."""
-    # Explicitly: a shell starting this in the background leaves SIGINT ignored.
-    previous = {sig: signal.signal(sig, _interrupt) for sig in STOPPING}
+    # Explicitly: a shell starting this in the background leaves SIGINT ignored. A SIGHUP ignored as it starts
+    # (`nohup`) stays ignored: the run is to outlive its terminal.
+    stopping = [sig for sig in STOPPING if not (sig == signal.SIGHUP and signal.getsignal(sig) == signal.SIG_IGN)]
+    previous = {sig: signal.signal(sig, _interrupt) for sig in stopping}
     for name in cluster.names:  # each start's logs on their own
         cluster.log_path(name).unlink(missing_ok=True)
     try:

@@ -24,8 +24,9 @@ log = logging.getLogger(__name__)
 
 Found = TypeVar("Found")
 Content = bytes | AsyncIterator[bytes] | None
-# Requests that mean the same asked twice: sent again once when the connection failed under them.
-IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+# Reads: sent again once when the connection failed under them. Not a PUT or a DELETE: the service may have done it
+# before the connection failed, and a second one would answer otherwise (a suppression removed twice: 404).
+READS = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +61,8 @@ class OverHttp:
     """A service in another process, over one pooled keep-alive HTTP/1.1 client (`helpdesk.distributed`).
 
     A pooled connection can be closed by the service (its idle timeout) just as a request is sent on it: the request
-    fails without having been read. An idempotent request is then sent once more, on a fresh connection; one that
-    timed out is not (the service may be working on it), nor a POST or an upload.
+    fails, most likely unread. A read is then sent once more, on a fresh connection; one that timed out is not (the
+    service may be working on it), nor anything that changes something, nor an upload.
     """
 
     def __init__(self, http: httpx.AsyncClient) -> None:
@@ -74,7 +75,7 @@ class OverHttp:
                                               timeout=None if streamed else httpx.USE_CLIENT_DEFAULT)
         except (httpx.InvalidURL, ValueError) as error:
             raise Unsendable from error
-        again = method in IDEMPOTENT and not streamed
+        again = method in READS and not streamed
         while True:
             try:
                 response = await self.http.send(request)
@@ -84,7 +85,8 @@ class OverHttp:
                 if not again:
                     raise Unreachable from error
                 again = False
-                log.info("connection to a service failed, asking again", extra={"error": repr(error)})
+                log.info("connection to a service failed, asking again",
+                         extra={"to_service": str(self.http.base_url), "method": method, "error": repr(error)})
                 continue
             except httpx.HTTPError as error:
                 raise Unreachable from error
@@ -146,6 +148,8 @@ class ServiceClient:
         try:
             answer = orjson.loads(reply.body)
         except orjson.JSONDecodeError as error:
+            log.warning("service failed", extra={"to_service": self.name, "method": method, "status": reply.status,
+                                                 "error": "unreadable answer"})
             raise ApiError(503, "service_unavailable", f"The {self.name} service gave an unreadable answer.",
                            headers={"Retry-After": "5"}) from error
         if reply.status >= 400:

@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from gateway.clients import AccessClient, EmailClient, IdentityClient
+from gateway.config import GatewaySettings
 from helpdesk.cli import SERVER
-from helpdesk.distributed import IDLE_CONNECTION_SECONDS
+from helpdesk.distributed import IDLE_CONNECTION_SECONDS, service_http
 from runtime.web import ApiError
 
 pytestmark = pytest.mark.unit
@@ -139,6 +140,17 @@ async def test_a_post_is_not_sent_twice_and_its_503_is_logged_with_the_service(c
         ("service unreachable", "email", "POST")]
 
 
+async def test_a_removal_is_not_sent_twice_whose_second_answer_would_contradict_the_first() -> None:
+    asked: list[httpx.Request] = []
+    email = EmailClient(http(closed_under, asked))
+
+    with pytest.raises(ApiError) as refused:
+        await email.delete("/internal/addresses/jane.doe%40acme.example/suppression")
+
+    assert refused.value.status == 503
+    assert len(asked) == 1
+
+
 @pytest.mark.parametrize(("failure", "tries"), [(closed_under, 2), (down, 2), (
     lambda request: (_ for _ in ()).throw(httpx.ReadTimeout("timed out", request=request)), 1)],
     ids=["closed twice", "refused twice", "timed out"])
@@ -153,5 +165,7 @@ async def test_a_read_is_asked_again_at_most_once_and_never_after_a_timeout(fail
     assert len(asked) == tries
 
 
-def test_the_gateway_closes_idle_connections_to_a_service_before_the_service_does() -> None:
-    assert SERVER["timeout_keep_alive"] > IDLE_CONNECTION_SECONDS
+async def test_the_gateway_closes_idle_connections_to_a_service_before_the_service_does() -> None:
+    async with service_http("http://search:8002", GatewaySettings(auth_mode="demo")) as client:
+        pool = client._transport._pool  # type: ignore[attr-defined]  # httpx keeps its pool settings there
+        assert pool._keepalive_expiry == IDLE_CONNECTION_SECONDS < SERVER["timeout_keep_alive"]

@@ -83,7 +83,7 @@ def test_a_local_run_keeps_its_email_secret_across_restarts(tmp_path: Path, monk
 class _Quiet(Cluster):
     """A run whose processes are only pretended: it records being stopped, and its watch ends by a signal."""
 
-    def __init__(self, tmp_path: Path, ending: signal.Signals) -> None:
+    def __init__(self, tmp_path: Path, *ending: signal.Signals) -> None:
         super().__init__("k:9092", "mongodb://db", "r1", tmp_path)
         self.ending = ending
         self.stopped = False
@@ -96,9 +96,11 @@ class _Quiet(Cluster):
         pass
 
     def watch(self) -> str:
-        os.kill(os.getpid(), self.ending)
-        time.sleep(5)  # the signal arrives before this ends
-        raise AssertionError("the signal did not end the watch")
+        for sig in self.ending:  # the first that is not ignored ends the watch
+            os.kill(os.getpid(), sig)
+            time.sleep(0.5)
+        time.sleep(5)
+        raise AssertionError("no signal ended the watch")
 
     def stop_all(self) -> None:
         for process in self.processes.values():
@@ -122,3 +124,17 @@ def test_ctrl_c_a_kill_or_the_terminal_closing_stops_every_process(tmp_path: Pat
     assert run.stopped
     assert all(process.poll() is not None for process in run.processes.values())
     assert signal.getsignal(ending) is not supervisor._interrupt  # the handlers before the run are back
+
+
+def test_a_run_started_with_nohup_outlives_its_terminal(tmp_path: Path) -> None:
+    run = _Quiet(tmp_path, signal.SIGHUP, signal.SIGINT)  # the terminal closes; later, someone stops it
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        code = supervise(run, lambda text: None)
+        after = signal.getsignal(signal.SIGHUP)
+    finally:
+        signal.signal(signal.SIGHUP, before)
+
+    assert code == 0
+    assert run.stopped
+    assert after == signal.SIG_IGN
