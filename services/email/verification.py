@@ -37,7 +37,7 @@ class CodeRules:
     per_agent: Limit
 
     def __post_init__(self) -> None:
-        metrics.enforcing("code_per_user", "code_per_agent")  # the names reserve_code counts refusals under
+        metrics.enforcing(*(_limit_name(who) for who in _COUNTED))  # its refusals shown at 0 from the start
 
 
 class CodeRequest(BaseModel):
@@ -58,6 +58,14 @@ class Reserved(BaseModel):
     sent_to: str = Field(description="The address the code goes to, masked.")
 
 
+_COUNTED = ("user", "agent")  # whose codes are counted: codes.TooManyCodes.who
+
+
+def _limit_name(who: str) -> str:
+    """The `limit` label of a refusal of codes: code_per_user, code_per_agent."""
+    return f"code_per_{who}"
+
+
 async def reserve_code(request: CodeRequest, store: CodeStore, tallies: TallyStore, rules: CodeRules,
                        now: datetime | None = None) -> Reserved:
     """Count a code against the user's and the agent's limits (TooManyCodes past either) and keep what is needed
@@ -71,7 +79,7 @@ async def reserve_code(request: CodeRequest, store: CodeStore, tallies: TallySto
         await tallies.change(user, _sending(rules.per_user, "user", at))
         await tallies.change(agent, _sending(rules.per_agent, "agent", at))
     except codes.TooManyCodes as refused:
-        metrics.rate_limit_refused(f"code_per_{refused.who}")
+        metrics.rate_limit_refused(_limit_name(refused.who))
         raise
     record = VerificationCode(code_id=str(uuid.uuid4()), requested_at=at, expires_at=at + codes.CODE_LIFETIME,
                               **request.model_dump())

@@ -155,16 +155,22 @@ def test_every_alert_keeps_each_namespace_apart() -> None:
 
 
 def test_a_service_is_absent_for_as_long_as_no_pod_of_it_is_scraped() -> None:
-    (rule,) = [rule for rule in _alert_rules() if rule["alert"] == "HelpdeskServiceAbsent"]
+    rules = [rule for rule in _alert_rules() if rule["alert"].startswith("HelpdeskServiceAbsent")]
     term = r'absent\(up\{job="partner-helpdesk", namespace="([a-z0-9-]+)", service="([a-z]+)"\}\)'
-    expression = " ".join(rule["expr"].split())
+    watched: dict[tuple[str, str], str] = {}
+    for rule in rules:
+        expression = " ".join(rule["expr"].split())
+        # absent() of each service in a namespace, and nothing that looks back over a window (offset, *_over_time),
+        # which would resolve the alert once the service has been gone longer than the window.
+        assert re.fullmatch(f"{term}(?: or {term})*", expression), expression
+        watched |= {pair: rule["labels"]["severity"] for pair in re.findall(term, expression)}
 
-    # absent() of each service in each namespace, and nothing that looks back over a window (offset, *_over_time),
-    # which would resolve the alert once the service has been gone longer than the window.
-    assert re.fullmatch(f"{term}(?: or {term})*", expression), expression
-    assert set(re.findall(term, expression)) == {(namespace, service) for namespace in _scraped_namespaces()
-                                                 for service in _scraped_services()}
+    assert set(watched) == {(namespace, service) for namespace in _scraped_namespaces()
+                            for service in _scraped_services()}
     assert _scraped_services() == {"gateway", "identity", "search", "email", "access"}
+    # Production pages; a dev namespace scaled down or not deployed only warns.
+    assert {namespace: severity for (namespace, _), severity in watched.items()} == {
+        "helpdesk": "critical", "helpdesk-dev": "warning"}
 
 
 def test_every_alert_is_complete_and_reads_only_agreed_metrics() -> None:

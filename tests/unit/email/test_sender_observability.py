@@ -74,7 +74,7 @@ class TestMailsWaiting:
 def json_lines() -> Iterator[io.StringIO]:
     """The process's log lines as the services write them (runtime/logs.py), put back as they were afterwards."""
     loggers = [logging.getLogger(), *(logging.getLogger(name) for name in (
-        "aiokafka", "pymongo", "faststream", "httpx", "uvicorn.access"))]
+        "aiokafka", "pymongo", "faststream", "httpx", "uvicorn.access", "opensearch"))]
     saved = [(logger, logger.handlers[:], logger.level, logger.filters[:]) for logger in loggers]
     stream = io.StringIO()
     logs.configure("email", "INFO", stream=stream)

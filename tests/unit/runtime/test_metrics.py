@@ -4,7 +4,11 @@ format, with the process's service label on every sample and no tenant's data in
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -25,6 +29,8 @@ from tests.product import login, running
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[3]
 
 AGENT = "agent@northwind.example"
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -242,10 +248,33 @@ def test_a_rate_limit_shows_its_refusals_at_zero_once_it_is_made() -> None:
                         frozenset({"service": "helpdesk", "limit": "zero-probe"}.items()))) == 0
 
 
-async def test_the_product_shows_every_count_an_alert_reads_from_its_start() -> None:
-    async with running() as (product, client):
-        samples = await scrape(client)
-        subscriptions = [s for service in (*product.services.values(), product.gateway) for s in service.subscriptions]
+# The embedded product built and started in a process of its own, which prints what it shows on /metrics at once and
+# the (group, topic) of every subscription: in this process earlier tests' counts would be there already.
+_FRESH_PRODUCT = """
+import asyncio, json
+from helpdesk import embedded
+from runtime import metrics
+
+async def main():
+    product = embedded.build()
+    await product.start()
+    try:
+        print(json.dumps([[s.group, list(s.topics)] for service in (*product.services.values(), product.gateway)
+                          for s in service.subscriptions]))
+        print(metrics.exposition().decode())
+    finally:
+        await product.stop()
+
+asyncio.run(main())
+"""
+
+
+def test_the_product_shows_every_count_an_alert_reads_from_its_start() -> None:
+    shown_at_start = subprocess.run([sys.executable, "-c", _FRESH_PRODUCT], capture_output=True, text=True,
+                                    check=True, timeout=120, cwd=ROOT).stdout
+    first_line, exposition = shown_at_start.split("\n", 1)
+    subscriptions = [SimpleNamespace(group=group, topics=topics) for group, topics in json.loads(first_line)]
+    samples = parsed(exposition)
 
     shown = {(name, frozenset(labels - {("service", "helpdesk")})) for name, labels in samples}
     assert subscriptions
