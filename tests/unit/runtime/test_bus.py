@@ -143,13 +143,8 @@ async def test_a_service_s_consumers_wait_out_what_its_stores_declare_unreachabl
             raise outage
         handled.append(event.key())
 
-    service = Service("search", FastAPI(), [Subscription("search", ("identity.users",), indexing)],
-                      unreachable=OpenSearchSearchStore.UNREACHABLE)
-    service.attach(bus)
-    await bus.start()
-    await bus.publish(user_upserted(id="u1"))
-    await bus.drain()
-    await bus.stop()
+    await _one_event_through(Service("search", FastAPI(), [Subscription("search", ("identity.users",), indexing)],
+                                     unreachable=OpenSearchSearchStore.UNREACHABLE), bus)
 
     assert handled == ["u1"]
     assert bus.dead_letters == []
@@ -164,16 +159,20 @@ async def test_the_same_failure_is_a_bad_message_where_no_store_declares_it() ->
         raise ServerSelectionTimeoutError("127.0.0.1:27017: [Errno 111] Connection refused")
 
     in_memory = Infrastructure(bus)
-    service = Service("access", FastAPI(), [Subscription("access", ("identity.users",), storing)],
-                      unreachable=in_memory.unreachable)
+    await _one_event_through(Service("access", FastAPI(), [Subscription("access", ("identity.users",), storing)],
+                                     unreachable=in_memory.unreachable), bus)
+
+    assert handled == []
+    assert [d.group for d in bus.dead_letters] == ["access"]
+
+
+async def _one_event_through(service: Service, bus: InProcessBus) -> None:
+    """The service's subscriptions attached to the bus, and one user's event handled (or set aside)."""
     service.attach(bus)
     await bus.start()
     await bus.publish(user_upserted(id="u1"))
     await bus.drain()
     await bus.stop()
-
-    assert handled == []
-    assert [d.group for d in bus.dead_letters] == ["access"]
 
 
 async def test_an_undecodable_message_is_dead_lettered_without_calling_the_handler() -> None:
